@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { sql } from 'kysely';
+import type { Config } from './config.js';
+import { migrateToLatest, openDatabase, type Db } from './db/database.js';
+import { adminRoutes } from './features/admin/admin.routes.js';
+import { freezersRoutes } from './features/freezers/freezers.routes.js';
+import { passwordResetsRoutes } from './features/password-resets/password-resets.routes.js';
+import { productsRoutes } from './features/products/products.routes.js';
+import { sessionsRoutes } from './features/sessions/sessions.routes.js';
+import { tokensRoutes } from './features/tokens/tokens.routes.js';
+import { trendsRoutes } from './features/trends/trends.routes.js';
+import { typesRoutes } from './features/types/types.routes.js';
+import { usersRoutes } from './features/users/users.routes.js';
+import { createMailer } from './lib/mailer.js';
+import { registerAuth } from './plugins/auth.js';
+import { registerErrorHandling, sendProblem } from './plugins/errors.js';
+import { loggerOptions } from './plugins/logging.js';
+import { registerValidators } from './plugins/validation.js';
+import { createServices } from './services.js';
+
+export interface BuildOptions {
+  /** Replace the logger (tests capture log lines with a stream). */
+  logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
+  loggerStream?: NodeJS.WritableStream;
+}
+
+const API_PREFIX = '/api/v1';
+
+/** Builds the whole application on the configured database. Never listens: server.ts and the tests do. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.loggerStream ? { ...loggerOptions(config.logLevel), stream: options.loggerStream } : loggerOptions(config.logLevel),
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    ajv: { customOptions: { coerceTypes: 'array' } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const db: Db = openDatabase(config.databaseFile);
+  app.addHook('onClose', async () => {
+    await db.destroy();
+  });
+  await migrateToLatest(db);
+
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log: app.log });
+  app.addHook('onClose', async () => mailer.close());
+
+  app.decorate('config', config);
+  app.decorate('db', db);
+  app.decorate('services', createServices(db, config, mailer, app.log));
+
+  registerValidators(app);
+  registerErrorHandling(app, config.bodyLimit);
+  // JSON only: a text/plain body on a JSON route is a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    return payload;
+  });
+
+  const https = config.publicUrl.startsWith('https:');
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        'img-src': ["'self'", 'data:', 'blob:'],
+        // On a plain-HTTP home network, upgrading requests to HTTPS would break every page.
+        'upgrade-insecure-requests': https ? [] : null,
+      },
+    },
+    // HSTS only means something when the public address is HTTPS.
+    hsts: https,
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  });
+  await app.register(cookie);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Freezer Manager API',
+        version: '1.0.0',
+        description:
+          'Every freezer, box, slot and product of a household, behind per-user tokens. Authenticate with `Authorization: Bearer <token>` (get one from `POST /api/v1/users` or `POST /api/v1/tokens`). Errors are `application/problem+json`.',
+      },
+      servers: [{ url: config.publicUrl }],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token' },
+          cookieAuth: { type: 'apiKey', in: 'cookie', name: 'fm_session', description: 'The web app’s session (writes also need X-CSRF-Token)' },
+        },
+      },
+      security: [{ bearerAuth: [] }, { cookieAuth: [] }],
+      tags: [
+        { name: 'account', description: 'Sign up, log in, settings, password reset' },
+        { name: 'tokens', description: 'Personal API tokens' },
+        { name: 'types', description: 'Product types (admins change them)' },
+        { name: 'freezers', description: 'Freezers and their boxes' },
+        { name: 'products', description: 'What is inside, and the history' },
+        { name: 'trends', description: 'What people store and eat' },
+        { name: 'admin', description: 'Administration' },
+        { name: 'health', description: 'Probes' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.get(
+    '/healthz',
+    { schema: { tags: ['health'], summary: 'Liveness: 200 while the process runs', security: [], response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } },
+    async () => ({ status: 'ok' }),
+  );
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: 200 when the database answers',
+        security: [],
+        response: { 200: { type: 'object', properties: { status: { type: 'string' } } } },
+      },
+    },
+    async (request, reply) => {
+      try {
+        await sql`select 1`.execute(db);
+        return { status: 'ready' };
+      } catch (err) {
+        request.log.error({ err }, 'readiness check failed');
+        return sendProblem(request, reply, 503, 'not-ready', { reason: 'database' });
+      }
+    },
+  );
+
+  await app.register(
+    async (api) => {
+      await api.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], exposedHeaders: ['retry-after', 'x-request-id'], maxAge: 600 });
+      if (config.rateLimitPerMinute > 0) await api.register(rateLimit, { max: config.rateLimitPerMinute, timeWindow: 60_000 });
+      if (config.rateLimitPerDay > 0) await api.register(rateLimit, { max: config.rateLimitPerDay, timeWindow: 86_400_000 });
+      registerAuth(api);
+      api.addHook('preValidation', async (request) => {
+        if (request.body === undefined && request.routeOptions.config?.optionalBody) request.body = {};
+      });
+      for (const routes of [usersRoutes, sessionsRoutes, passwordResetsRoutes, tokensRoutes, typesRoutes, freezersRoutes, productsRoutes, trendsRoutes, adminRoutes]) {
+        await api.register(routes);
+      }
+    },
+    { prefix: API_PREFIX },
+  );
+
+  return app;
+}

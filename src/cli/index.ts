@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { ConfigError, loadConfig } from '../config.js';
+import { migrateToLatest, openDatabase } from '../db/database.js';
+import { AppError } from '../lib/errors.js';
+import { translate } from '../i18n/messages.js';
+import { serve } from '../server.js';
+import { seedDemo } from './seed-demo.js';
+
+const USAGE = `Usage: freezer-manager <command> [options]
+
+Commands:
+  serve                         Start the server (what npm start runs)
+  migrate                       Bring the database schema up to date
+  user create --email E [--password P] [--admin] [--language en|fr]
+                                Create an account (a password is generated and printed when omitted)
+  seed --demo                   Add a demo account with freezers and a year of history
+  help                          Show this text
+
+Configuration comes from the environment (PORT, HOST, DATA_DIR, DATABASE_URL, ...): see the README.`;
+
+async function withServices<T>(fn: (services: import('../services.js').Services) => Promise<T>): Promise<T> {
+  const { buildApp } = await import('../app.js');
+  const app = await buildApp({ ...loadConfig(), logLevel: 'warn' });
+  try {
+    return await fn(app.services);
+  } finally {
+    await app.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve': {
+      await serve(loadConfig());
+      return -1; // keeps running
+    }
+    case 'migrate': {
+      const db = openDatabase(loadConfig().databaseFile);
+      try {
+        const applied = await migrateToLatest(db);
+        console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');
+      } finally {
+        await db.destroy();
+      }
+      return 0;
+    }
+    case 'user': {
+      const { positionals, values } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { email: { type: 'string' }, password: { type: 'string' }, admin: { type: 'boolean', default: false }, language: { type: 'string', default: 'en' } },
+      });
+      if (positionals[0] !== 'create' || !values.email) {
+        console.error(USAGE);
+        return 2;
+      }
+      if (values.language !== 'en' && values.language !== 'fr') {
+        console.error('--language must be en or fr');
+        return 2;
+      }
+      const generated = values.password === undefined;
+      const password = values.password ?? randomBytes(12).toString('base64url');
+      if (password.length < 8) {
+        console.error('The password needs at least 8 characters.');
+        return 2;
+      }
+      const language = values.language;
+      const created = await withServices((s) => s.users.register({ email: values.email as string, password, language }, null, { admin: values.admin }));
+      console.log(`Created ${created.user.role} ${created.user.email} (id ${created.user.id}).`);
+      if (generated) console.log(`Password: ${password}`);
+      console.log(`API token (shown once): ${created.secret}`);
+      return 0;
+    }
+    case 'seed': {
+      const { values } = parseArgs({ args: rest, options: { demo: { type: 'boolean', default: false } } });
+      if (!values.demo) {
+        console.error(USAGE);
+        return 2;
+      }
+      const result = await withServices((s) => seedDemo(s));
+      console.log(`Demo account: ${result.email} / ${result.password}`);
+      console.log(`${result.freezers} freezers, ${result.products} products (${result.inside} inside).`);
+      console.log(`API token (shown once): ${result.token}`);
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      console.error(`Unknown command "${command}".\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) console.error(`Configuration error: ${err.message}`);
+    else if (err instanceof AppError) console.error(translate('en', err.key, err.params));
+    else console.error(err);
+    process.exit(1);
+  },
+);

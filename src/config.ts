@@ -1,0 +1,98 @@
+import path from 'node:path';
+
+/**
+ * The only module that reads environment variables. Everything else receives a typed Config.
+ * Values are validated at start-up so a typo fails loudly instead of at the first request.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Absolute path of the SQLite file (the only dialect so far). */
+  databaseFile: string;
+  logLevel: string;
+  /** Requests per client IP; 0 disables the limit. */
+  rateLimitPerMinute: number;
+  rateLimitPerDay: number;
+  /** Public base URL used in e-mails (password reset links). */
+  publicUrl: string;
+  /** nodemailer SMTP URL; unset: mails are written to DATA_DIR/outbox. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** Mark the session cookie Secure (set when served over HTTPS or behind a TLS proxy). */
+  cookieSecure: boolean;
+  /** Trust X-Forwarded-* from a reverse proxy (client address for rate limits and the audit log). */
+  trustProxy: boolean;
+  /** Largest JSON body accepted, in bytes. */
+  bodyLimit: number;
+  sessionTtlDays: number;
+  passwordResetTtlMinutes: number;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function databaseFile(env: Env, dataDir: string): string {
+  const url = env.DATABASE_URL?.trim();
+  if (!url) return path.join(dataDir, 'freezer-manager.sqlite');
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!file) throw new ConfigError('DATABASE_URL sqlite: needs a file path, e.g. sqlite:./data/app.sqlite');
+    return path.resolve(file);
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    throw new ConfigError('DATABASE_URL: PostgreSQL is not supported by this version yet; unset it to use SQLite');
+  }
+  throw new ConfigError(`DATABASE_URL must start with sqlite: (got "${url.split(':')[0]}:")`);
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = int(env, 'PORT', 8080, 0, 65535);
+  const host = env.HOST?.trim() || '127.0.0.1';
+  const dataDir = path.resolve(env.DATA_DIR?.trim() || './data');
+  const publicUrl = (env.PUBLIC_URL?.trim() || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  try {
+    new URL(publicUrl);
+  } catch {
+    throw new ConfigError(`PUBLIC_URL must be an absolute URL, got "${publicUrl}"`);
+  }
+  const logLevel = env.LOG_LEVEL?.trim() || 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
+  }
+  return {
+    port,
+    host,
+    dataDir,
+    databaseFile: databaseFile(env, dataDir),
+    logLevel,
+    rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 100, 0, 1_000_000),
+    rateLimitPerDay: int(env, 'RATE_LIMIT_PER_DAY', 24000, 0, 100_000_000),
+    publicUrl,
+    smtpUrl: env.SMTP_URL?.trim() || undefined,
+    mailFrom: env.MAIL_FROM?.trim() || 'Freezer Manager <no-reply@freezer-manager.local>',
+    cookieSecure: bool(env, 'COOKIE_SECURE', publicUrl.startsWith('https:')),
+    trustProxy: bool(env, 'TRUST_PROXY', false),
+    bodyLimit: int(env, 'BODY_LIMIT', 64 * 1024, 1024, 16 * 1024 * 1024),
+    sessionTtlDays: int(env, 'SESSION_TTL_DAYS', 30, 1, 365),
+    passwordResetTtlMinutes: int(env, 'PASSWORD_RESET_TTL_MINUTES', 60, 5, 24 * 60),
+  };
+}

@@ -1,0 +1,11 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as initial from './20261122_0001_initial.js';
+
+/** Append-only list of migrations, in order. Static imports keep them working from src (tests) and dist alike. */
+const migrations: Record<string, Migration> = {
+  '20261122_0001_initial': initial,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

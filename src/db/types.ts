@@ -1,0 +1,126 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Table types. Dates are ISO strings: calendar dates as 'YYYY-MM-DD', instants as
+ * 'YYYY-MM-DDTHH:mm:ss.sssZ'. Text dates sort correctly and behave the same on SQLite and
+ * PostgreSQL, so the repositories need no dialect branches.
+ */
+export interface UsersTable {
+  id: Generated<number>;
+  email: string;
+  password_hash: string;
+  language: 'en' | 'fr';
+  role: 'user' | 'admin';
+  disabled_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  scope: 'read' | 'write';
+  token_hash: string;
+  /** First characters of the secret, to tell tokens apart in a list; never enough to use. */
+  prefix: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  id: Generated<number>;
+  user_id: number;
+  token_hash: string;
+  expires_at: string;
+  created_at: string;
+}
+
+export interface PasswordResetsTable {
+  id: Generated<number>;
+  user_id: number;
+  token_hash: string;
+  expires_at: string;
+  used_at: string | null;
+  created_at: string;
+}
+
+export interface ProductTypesTable {
+  id: Generated<number>;
+  name_en: string;
+  name_fr: string;
+  period_months: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FreezersTable {
+  id: Generated<number>;
+  name: string;
+  box_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FreezerMembersTable {
+  freezer_id: number;
+  user_id: number;
+  role: 'owner' | 'member';
+  created_at: string;
+}
+
+export interface ProductsTable {
+  id: Generated<number>;
+  /** Who put it in. Visibility goes through the freezer's members, not this column. */
+  user_id: number;
+  freezer_id: number;
+  type_id: number;
+  name: string;
+  description: string;
+  box: number;
+  slot: number;
+  date_in: string;
+  date_out: string | null;
+  period_months: number;
+  /** date_in + period_months, kept so "overdue" and "due within" are plain indexed comparisons. */
+  due_date: string;
+  quantity: number;
+  /** For the history row of a partial take-out: the product the portions were taken from. */
+  source_product_id: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  user_id: number | null;
+  action: string;
+  object_type: string;
+  object_id: string | null;
+  ip: string | null;
+  details: string | null;
+  created_at: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  sessions: SessionsTable;
+  password_resets: PasswordResetsTable;
+  product_types: ProductTypesTable;
+  freezers: FreezersTable;
+  freezer_members: FreezerMembersTable;
+  products: ProductsTable;
+  audit_log: AuditLogTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUserRow = Insertable<UsersTable>;
+export type ApiTokenRow = Selectable<ApiTokensTable>;
+export type ProductTypeRow = Selectable<ProductTypesTable>;
+export type FreezerRow = Selectable<FreezersTable>;
+export type ProductRow = Selectable<ProductsTable>;
+export type NewProductRow = Insertable<ProductsTable>;
+export type ProductUpdate = Updateable<ProductsTable>;
+export type AuditRow = Selectable<AuditLogTable>;

@@ -1,0 +1,114 @@
+import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { containsText } from '../../db/sql.js';
+import type { Database, NewProductRow, ProductRow, ProductUpdate } from '../../db/types.js';
+
+/** A product row with the names the API shows next to it. */
+export interface ProductView extends ProductRow {
+  type_name_en: string;
+  type_name_fr: string;
+  freezer_name: string;
+}
+
+export type ProductStatus = 'inside' | 'outside' | 'all';
+export type ProductSort = 'dueDate' | 'dateIn' | 'dateOut' | 'name' | 'quantity' | 'location' | 'type';
+
+export interface ProductFilter {
+  status: ProductStatus;
+  freezerId?: number;
+  typeId?: number;
+  box?: number;
+  /** Inside and past their due date (due_date < today). */
+  overdue?: boolean;
+  /** Inside, not yet overdue, due on or before this date. */
+  dueBy?: string;
+  today: string;
+  q?: string;
+  sort: ProductSort;
+  order: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+}
+
+const SORT_COLUMNS: Record<ProductSort, Array<'p.due_date' | 'p.date_in' | 'p.date_out' | 'p.name' | 'p.quantity' | 'p.freezer_id' | 'p.box' | 'p.slot' | 't.name_en'>> = {
+  dueDate: ['p.due_date'],
+  dateIn: ['p.date_in'],
+  dateOut: ['p.date_out'],
+  name: ['p.name'],
+  quantity: ['p.quantity'],
+  location: ['p.freezer_id', 'p.box', 'p.slot'],
+  type: ['t.name_en'],
+};
+
+/** Products of the freezers this user is a member of: the one place visibility is decided. */
+function visibleTo(db: Kysely<Database>, userId: number) {
+  return db
+    .selectFrom('products as p')
+    .innerJoin('freezer_members as m', (join) => join.onRef('m.freezer_id', '=', 'p.freezer_id').on('m.user_id', '=', userId))
+    .innerJoin('product_types as t', 't.id', 'p.type_id')
+    .innerJoin('freezers as f', 'f.id', 'p.freezer_id');
+}
+
+type Visible = ReturnType<typeof visibleTo>;
+
+function selectView<QB extends SelectQueryBuilder<any, any, any>>(query: QB) {
+  return query.selectAll('p').select(['t.name_en as type_name_en', 't.name_fr as type_name_fr', 'f.name as freezer_name']);
+}
+
+function applyFilter(query: Visible, filter: ProductFilter): Visible {
+  let q = query;
+  if (filter.status === 'inside' || filter.overdue || filter.dueBy) q = q.where('p.date_out', 'is', null);
+  else if (filter.status === 'outside') q = q.where('p.date_out', 'is not', null);
+  if (filter.freezerId !== undefined) q = q.where('p.freezer_id', '=', filter.freezerId);
+  if (filter.typeId !== undefined) q = q.where('p.type_id', '=', filter.typeId);
+  if (filter.box !== undefined) q = q.where('p.box', '=', filter.box);
+  if (filter.overdue) q = q.where('p.due_date', '<', filter.today);
+  if (filter.dueBy) q = q.where('p.due_date', '>=', filter.today).where('p.due_date', '<=', filter.dueBy);
+  if (filter.q) {
+    const text = filter.q;
+    q = q.where((eb) => eb.or([containsText('p.name', text), containsText('p.description', text), containsText('t.name_en', text), containsText('t.name_fr', text)]));
+  }
+  return q;
+}
+
+export const productsRepository = {
+  async list(db: Kysely<Database>, userId: number, filter: ProductFilter): Promise<{ rows: ProductView[]; total: number }> {
+    const base = applyFilter(visibleTo(db, userId), filter);
+    let rowsQuery = selectView(base);
+    for (const column of SORT_COLUMNS[filter.sort]) rowsQuery = rowsQuery.orderBy(column, filter.order);
+    rowsQuery = rowsQuery.orderBy('p.id', filter.order);
+    const [rows, total] = await Promise.all([
+      rowsQuery.limit(filter.limit).offset(filter.offset).execute(),
+      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { rows: rows as ProductView[], total: Number(total.n) };
+  },
+
+  async getForMember(db: Kysely<Database>, userId: number, id: number): Promise<ProductView | undefined> {
+    return (await selectView(visibleTo(db, userId).where('p.id', '=', id)).executeTakeFirst()) as ProductView | undefined;
+  },
+
+  /** The product inside this slot, if any. */
+  async findInsideAt(db: Kysely<Database>, freezerId: number, box: number, slot: number): Promise<{ id: number } | undefined> {
+    return db
+      .selectFrom('products')
+      .select('id')
+      .where('freezer_id', '=', freezerId)
+      .where('box', '=', box)
+      .where('slot', '=', slot)
+      .where('date_out', 'is', null)
+      .executeTakeFirst();
+  },
+
+  async insert(db: Kysely<Database>, row: NewProductRow): Promise<number> {
+    const created = await db.insertInto('products').values(row).returning('id').executeTakeFirstOrThrow();
+    return created.id;
+  },
+
+  async update(db: Kysely<Database>, id: number, changes: ProductUpdate): Promise<void> {
+    await db.updateTable('products').set(changes).where('id', '=', id).execute();
+  },
+
+  async delete(db: Kysely<Database>, id: number): Promise<void> {
+    await db.deleteFrom('products').where('id', '=', id).execute();
+  },
+};

@@ -1,0 +1,60 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../db/types.js';
+
+export interface TypeFrequency {
+  type_id: number;
+  name_en: string;
+  name_fr: string;
+  freq: number;
+}
+
+export const trendsRepository = {
+  /** How often each type appears among everybody's products (inside and history), most frequent first. */
+  async general(db: Kysely<Database>, limit: number): Promise<TypeFrequency[]> {
+    const rows = await db
+      .selectFrom('products as p')
+      .innerJoin('product_types as t', 't.id', 'p.type_id')
+      .select(['p.type_id', 't.name_en', 't.name_fr'])
+      .select((eb) => eb.fn.countAll<number>().as('freq'))
+      .groupBy(['p.type_id', 't.name_en', 't.name_fr'])
+      .orderBy('freq', 'desc')
+      .orderBy('p.type_id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ...r, freq: Number(r.freq) }));
+  },
+
+  /** Per type, among the products of the user's freezers: how often, and when last taken out. */
+  async personal(db: Kysely<Database>, userId: number, limit: number): Promise<Array<TypeFrequency & { latest: string | null }>> {
+    const rows = await db
+      .selectFrom('products as p')
+      .innerJoin('freezer_members as m', (join) => join.onRef('m.freezer_id', '=', 'p.freezer_id').on('m.user_id', '=', userId))
+      .innerJoin('product_types as t', 't.id', 'p.type_id')
+      .select(['p.type_id', 't.name_en', 't.name_fr'])
+      .select((eb) => [eb.fn.countAll<number>().as('freq'), eb.fn.max('p.date_out').as('latest')])
+      .groupBy(['p.type_id', 't.name_en', 't.name_fr'])
+      // latest take-out first (types never taken out last), then the most frequent
+      .orderBy(sql`max(p.date_out) is null`)
+      .orderBy('latest', 'desc')
+      .orderBy('freq', 'desc')
+      .orderBy('p.type_id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ...r, freq: Number(r.freq), latest: (r.latest as string | null) ?? null }));
+  },
+
+  /** Portions and products taken out per month (YYYY-MM) since a date, from the user's freezers. */
+  async consumption(db: Kysely<Database>, userId: number, since: string): Promise<Array<{ month: string; portions: number; products: number }>> {
+    const month = sql<string>`substr(p.date_out, 1, 7)`;
+    const rows = await db
+      .selectFrom('products as p')
+      .innerJoin('freezer_members as m', (join) => join.onRef('m.freezer_id', '=', 'p.freezer_id').on('m.user_id', '=', userId))
+      .where('p.date_out', '>=', since)
+      .select(month.as('month'))
+      .select((eb) => [eb.fn.sum<number>('p.quantity').as('portions'), eb.fn.countAll<number>().as('products')])
+      .groupBy(month)
+      .orderBy(month)
+      .execute();
+    return rows.map((r) => ({ month: r.month, portions: Number(r.portions), products: Number(r.products) }));
+  },
+};

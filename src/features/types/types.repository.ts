@@ -1,0 +1,29 @@
+import type { Kysely } from 'kysely';
+import type { Database, ProductTypeRow } from '../../db/types.js';
+
+export const typesRepository = {
+  list(db: Kysely<Database>): Promise<ProductTypeRow[]> {
+    return db.selectFrom('product_types').selectAll().orderBy('id').execute();
+  },
+
+  getById(db: Kysely<Database>, id: number): Promise<ProductTypeRow | undefined> {
+    return db.selectFrom('product_types').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
+  create(db: Kysely<Database>, row: Omit<ProductTypeRow, 'id'>): Promise<ProductTypeRow> {
+    return db.insertInto('product_types').values(row).returningAll().executeTakeFirstOrThrow();
+  },
+
+  update(db: Kysely<Database>, id: number, changes: Partial<Omit<ProductTypeRow, 'id' | 'created_at'>>): Promise<ProductTypeRow | undefined> {
+    return db.updateTable('product_types').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
+  },
+
+  async delete(db: Kysely<Database>, id: number): Promise<void> {
+    await db.deleteFrom('product_types').where('id', '=', id).execute();
+  },
+
+  async countProducts(db: Kysely<Database>, id: number): Promise<number> {
+    const row = await db.selectFrom('products').select((eb) => eb.fn.countAll<number>().as('n')).where('type_id', '=', id).executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+};

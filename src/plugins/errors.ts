@@ -1,0 +1,127 @@
+import FindMyWay from 'find-my-way';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type Language, type MessageKey, type MessageParams, languageFromHeader, translate } from '../i18n/messages.js';
+import { AppError, type FieldError } from '../lib/errors.js';
+import { fieldErrors } from './validation.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+}
+
+/** The language of the answer: the signed-in user's, else the Accept-Language header's. */
+export function requestLanguage(request: FastifyRequest): Language {
+  return request.auth?.user.language ?? languageFromHeader(request.headers['accept-language']);
+}
+
+export function problem(language: Language, status: number, key: MessageKey, params: MessageParams = {}, errors?: FieldError[]): Problem {
+  const titleKey = `title.${status}` as MessageKey;
+  return {
+    type: `urn:freezer-manager:problem:${key}`,
+    title: translate(language, titleKey),
+    status,
+    detail: translate(language, key, params),
+    ...(errors && errors.length ? { errors } : {}),
+  };
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, status: number, key: MessageKey, params?: MessageParams, errors?: FieldError[]) {
+  return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(problem(requestLanguage(request), status, key, params, errors));
+}
+
+/** Where an error answer goes: routes can render it in another shape (the seed API's {status, details}). */
+export type ProblemRenderer = (request: FastifyRequest, reply: FastifyReply, p: Problem) => unknown;
+
+const FRAMEWORK_ERRORS: Record<string, { status: number; key: MessageKey }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, key: 'malformed-json' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, key: 'empty-body' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, key: 'body-too-large' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, key: 'malformed-json' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, key: 'unsupported-media-type' },
+};
+
+function toProblem(error: FastifyError | AppError | Error, request: FastifyRequest, bodyLimit: number): Problem {
+  const language = requestLanguage(request);
+  if (error instanceof AppError) {
+    const errors = error.field ? [{ field: error.field, message: translate(language, error.key, error.params) }] : undefined;
+    return problem(language, error.status, error.key, error.params, errors);
+  }
+  const fe = error as FastifyError;
+  if (fe.validation) {
+    const errors = fieldErrors(fe.validation as never, fe.validationContext, language);
+    const summary = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+    return problem(language, 400, 'validation-failed', { summary }, errors);
+  }
+  const known = fe.code ? FRAMEWORK_ERRORS[fe.code] : undefined;
+  if (known) {
+    return problem(language, known.status, known.key, {
+      limit: bodyLimit,
+      contentType: String(request.headers['content-type'] ?? '').slice(0, 100),
+    });
+  }
+  if (fe.statusCode === 429) {
+    return problem(language, 429, 'rate-limited', { retryAfter: '60' });
+  }
+  // Any other client error thrown by a plugin (e.g. a malformed header or a JSON parse edge case).
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return problem(language, fe.statusCode === 404 ? 404 : 400, fe.statusCode === 404 ? 'route-not-found' : 'malformed-json', {
+      method: request.method,
+      url: request.url.split('?')[0] ?? '',
+    });
+  }
+  return problem(language, 500, 'internal-error', { requestId: String(request.id) });
+}
+
+/**
+ * One error handler for the whole app: domain and validation errors become problem+json with the
+ * right 4xx; anything unexpected is logged with the request id and answered as a generic 500.
+ */
+export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+  // A second router that only knows paths, to tell "wrong method" (405) from "no such route" (404).
+  const paths = FindMyWay();
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method === 'HEAD' || method === 'OPTIONS') continue;
+      try {
+        paths.on(method as 'GET', route.url, () => undefined);
+      } catch {
+        // already known (e.g. the same path registered under two prefixes)
+      }
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const p = toProblem(error, request, bodyLimit);
+    if (p.status >= 500) {
+      request.log.error({ err: error }, 'unhandled error');
+    } else {
+      request.log.info({ status: p.status, problem: p.type }, 'request refused');
+    }
+    if (p.status === 429) {
+      const retry = reply.getHeader('retry-after');
+      if (retry !== undefined) p.detail = translate(requestLanguage(request), 'rate-limited', { retryAfter: String(retry) });
+    }
+    const render = request.routeOptions.config?.renderProblem as ProblemRenderer | undefined;
+    if (render) return render(request, reply, p);
+    return reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(p);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => paths.find(m as 'GET', path) !== null);
+    if (allowed.length && request.method !== 'OPTIONS') {
+      if (allowed.includes('GET')) allowed.push('HEAD');
+      reply.header('allow', allowed.join(', '));
+      const p = problem(requestLanguage(request), 405, 'method-not-allowed', { method: request.method, url: path, allow: allowed.join(', ') });
+      return reply.code(405).type(PROBLEM_CONTENT_TYPE).send(p);
+    }
+    const p = problem(requestLanguage(request), 404, 'route-not-found', { method: request.method, url: path });
+    return reply.code(404).type(PROBLEM_CONTENT_TYPE).send(p);
+  });
+}

@@ -1,0 +1,30 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config.js';
+import type { Db } from './db/database.js';
+import { createAdminService } from './features/admin/admin.service.js';
+import { createFreezersService } from './features/freezers/freezers.service.js';
+import { createPasswordResetsService } from './features/password-resets/password-resets.service.js';
+import { createProductsService } from './features/products/products.service.js';
+import { createAuthService } from './features/sessions/auth.service.js';
+import { createTokensService } from './features/tokens/tokens.service.js';
+import { createTrendsService } from './features/trends/trends.service.js';
+import { createTypesService } from './features/types/types.service.js';
+import { createUsersService } from './features/users/users.service.js';
+import type { Mailer } from './lib/mailer.js';
+
+/** Every service, built once per app over one database handle. Routes and the CLI use these, never repositories. */
+export function createServices(db: Db, config: Config, mailer: Mailer, log: FastifyBaseLogger) {
+  return {
+    auth: createAuthService(db, { sessionTtlDays: config.sessionTtlDays }),
+    users: createUsersService(db),
+    tokens: createTokensService(db),
+    passwordResets: createPasswordResetsService(db, mailer, { publicUrl: config.publicUrl, ttlMinutes: config.passwordResetTtlMinutes, log }),
+    types: createTypesService(db),
+    freezers: createFreezersService(db),
+    products: createProductsService(db),
+    trends: createTrendsService(db),
+    admin: createAdminService(db),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { client, expectProblem, startServer, type TestServer } from '../helpers.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => server.close());
+
+describe('probes and documentation', () => {
+  it('answers /healthz and /readyz', async () => {
+    const api = client(server.url);
+    expect((await api.get('/healthz')).body).toEqual({ status: 'ok' });
+    expect((await api.get('/readyz')).body).toEqual({ status: 'ready' });
+  });
+
+  it('serves an OpenAPI 3.1 document with request and response schemas for every /api/v1 route', async () => {
+    const doc = (await client(server.url).get('/openapi.json')).body;
+    expect(doc.openapi).toBe('3.1.0');
+    const paths = Object.keys(doc.paths).filter((p) => p.startsWith('/api/v1'));
+    for (const expected of [
+      '/api/v1/users',
+      '/api/v1/me',
+      '/api/v1/me/password',
+      '/api/v1/sessions',
+      '/api/v1/sessions/current',
+      '/api/v1/password-resets',
+      '/api/v1/password-resets/confirm',
+      '/api/v1/tokens',
+      '/api/v1/tokens/{id}',
+      '/api/v1/types',
+      '/api/v1/types/{id}',
+      '/api/v1/freezers',
+      '/api/v1/freezers/{id}',
+      '/api/v1/freezers/{id}/next-slots',
+      '/api/v1/freezers/{id}/boxes',
+      '/api/v1/products',
+      '/api/v1/products/{id}',
+      '/api/v1/products/{id}/take-out',
+      '/api/v1/products/{id}/undo-take-out',
+      '/api/v1/trends/general',
+      '/api/v1/trends/personal',
+      '/api/v1/trends/eat-first',
+      '/api/v1/trends/consumption',
+      '/api/v1/admin/users',
+      '/api/v1/admin/users/{id}',
+      '/api/v1/admin/stats',
+      '/api/v1/admin/audit',
+    ]) {
+      expect(paths).toContain(expected);
+    }
+    for (const p of paths) {
+      for (const [method, op] of Object.entries<any>(doc.paths[p])) {
+        const success = Object.keys(op.responses).filter((code) => code.startsWith('2'));
+        expect(success.length, `${method} ${p} documents a success answer`).toBeGreaterThan(0);
+        const hasError = Object.keys(op.responses).some((code) => code.startsWith('4'));
+        expect(hasError, `${method} ${p} documents its errors`).toBe(true);
+        if (['post', 'put', 'patch'].includes(method) && !p.endsWith('undo-take-out') && p !== '/api/v1/sessions/current') {
+          expect(op.requestBody?.content?.['application/json']?.schema, `${method} ${p} has a request schema`).toBeTruthy();
+        }
+      }
+    }
+  });
+
+  it('serves the interactive documentation at /docs', async () => {
+    const res = await fetch(`${server.url}/docs/`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('swagger');
+  });
+
+  it('answers an unknown route with a 404 problem and a wrong method with 405 and Allow', async () => {
+    const api = client(server.url);
+    const missing = expectProblem(await api.get('/api/v1/nothing-here'), 404);
+    expect(missing.detail).toContain('/api/v1/nothing-here');
+    const wrong = await api.put('/api/v1/freezers', {});
+    expectProblem(wrong, 405);
+    expect(wrong.headers.get('allow')).toContain('POST');
+  });
+});

@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/app.js';
+import { loadConfig, type Config } from '../src/config.js';
+
+export interface TestServer {
+  app: FastifyInstance;
+  url: string;
+  config: Config;
+  dataDir: string;
+  /** Every log line the server wrote, as raw JSON text. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A real server on a real SQLite file in a fresh temporary directory, listening on a loopback port.
+ * Rate limits are off unless the test sets them.
+ */
+export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-test-'));
+  const config = loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0', LOG_LEVEL: 'info', ...env });
+  const logs: string[] = [];
+  const loggerStream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logs.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const app = await buildApp(config, { loggerStream });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return {
+    app,
+    url: `http://127.0.0.1:${address.port}`,
+    config,
+    dataDir,
+    logs,
+    async close() {
+      await app.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  /** Sent as is, with the given content type (for malformed bodies). */
+  raw?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+/** One HTTP request over the network; parses JSON answers. */
+export async function request<T = any>(base: string, method: string, url: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.raw !== undefined) {
+    body = options.raw;
+    headers['content-type'] = options.contentType ?? 'application/json';
+  } else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] = options.contentType ?? 'application/json';
+  }
+  const response = await fetch(`${base}${url}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const text = await response.text();
+  let parsed: unknown = undefined;
+  if (text) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  return { status: response.status, headers: response.headers, body: parsed as T, text };
+}
+
+/** A client bound to one server and, optionally, one token. */
+export function client(base: string, token?: string) {
+  const call = <T = any>(method: string, url: string, options: RequestOptions = {}) =>
+    request<T>(base, method, url, { ...(token ? { token } : {}), ...options });
+  return {
+    get: <T = any>(url: string, options?: RequestOptions) => call<T>('GET', url, options),
+    post: <T = any>(url: string, body?: unknown, options?: RequestOptions) => call<T>('POST', url, { ...(body !== undefined ? { body } : {}), ...options }),
+    patch: <T = any>(url: string, body?: unknown, options?: RequestOptions) => call<T>('PATCH', url, { ...(body !== undefined ? { body } : {}), ...options }),
+    put: <T = any>(url: string, body?: unknown, options?: RequestOptions) => call<T>('PUT', url, { ...(body !== undefined ? { body } : {}), ...options }),
+    delete: <T = any>(url: string, options?: RequestOptions) => call<T>('DELETE', url, options),
+  };
+}
+
+export type Client = ReturnType<typeof client>;
+
+let counter = 0;
+/** Registers a new account and returns its token and a client using it. */
+export async function signUp(base: string, overrides: { email?: string; password?: string; language?: 'en' | 'fr' } = {}) {
+  counter += 1;
+  const email = overrides.email ?? `user${counter}-${Date.now()}@example.com`;
+  const password = overrides.password ?? 'correct horse battery';
+  const response = await request(base, 'POST', '/api/v1/users', {
+    body: { email, password, ...(overrides.language ? { language: overrides.language } : {}) },
+  });
+  if (response.status !== 201) throw new Error(`sign-up failed: ${response.status} ${response.text}`);
+  const token = response.body.token as string;
+  return { email, password, token, user: response.body.user, api: client(base, token) };
+}
+
+/** Asserts the contract's problem+json shape and returns the body. */
+export function expectProblem(response: ApiResponse, status: number): { type: string; title: string; status: number; detail: string; errors?: Array<{ field: string; message: string }> } {
+  if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${response.text}`);
+  const contentType = response.headers.get('content-type') ?? '';
+  if (!contentType.startsWith('application/problem+json')) throw new Error(`expected problem+json, got ${contentType}`);
+  const body = response.body;
+  if (typeof body?.type !== 'string' || typeof body?.title !== 'string' || body?.status !== status || typeof body?.detail !== 'string' || !body.detail) {
+    throw new Error(`not a problem body: ${response.text}`);
+  }
+  return body;
+}
+
+/** A calendar date n days from today (UTC). */
+export function daysFromToday(n: number): string {
+  return new Date(Date.now() + n * 86400_000).toISOString().slice(0, 10);
+}
