@@ -284,6 +284,9 @@ export function createProductsService(db: Kysely<Database>) {
           await audit(trx, actor, 'product.undo-take-out', source.id, { portions: taken.quantity, historyId: taken.id });
           return dto(trx, actor, source.id);
         }
+        // The freezer may have shrunk since: its box must still exist (the product cannot go back into a box that is gone).
+        const boxCount = (await freezersRepository.getBoxCount(trx, taken.freezer_id)) ?? 0;
+        if (taken.box > boxCount) throw conflict('box-out-of-range', { boxCount }, 'box');
         await placeSlot(trx, taken.freezer_id, taken.box, taken.slot, taken.id);
         await productsRepository.update(trx, taken.id, { date_out: null, source_product_id: null, updated_at: now });
         await audit(trx, actor, 'product.undo-take-out', taken.id, { portions: taken.quantity });

@@ -9,11 +9,15 @@ export interface TypeFrequency {
 }
 
 export const trendsRepository = {
-  /** How often each type appears among everybody's products (inside and history), most frequent first. */
+  /**
+   * How often each type appears among everybody's products (inside and history), most frequent first.
+   * The history row of a partial take-out records portions of a product already counted: not another product.
+   */
   async general(db: Kysely<Database>, limit: number): Promise<TypeFrequency[]> {
     const rows = await db
       .selectFrom('products as p')
       .innerJoin('product_types as t', 't.id', 'p.type_id')
+      .where('p.source_product_id', 'is', null)
       .select(['p.type_id', 't.name_en', 't.name_fr'])
       .select((eb) => eb.fn.countAll<number>().as('freq'))
       .groupBy(['p.type_id', 't.name_en', 't.name_fr'])
@@ -24,14 +28,20 @@ export const trendsRepository = {
     return rows.map((r) => ({ ...r, freq: Number(r.freq) }));
   },
 
-  /** Per type, among the products of the user's freezers: how often, and when last taken out. */
+  /**
+   * Per type, among the products of the user's freezers: how often (products, not the history rows of
+   * partial take-outs), and when last taken out (partial take-outs included).
+   */
   async personal(db: Kysely<Database>, userId: number, limit: number): Promise<Array<TypeFrequency & { latest: string | null }>> {
     const rows = await db
       .selectFrom('products as p')
       .innerJoin('freezer_members as m', (join) => join.onRef('m.freezer_id', '=', 'p.freezer_id').on('m.user_id', '=', userId))
       .innerJoin('product_types as t', 't.id', 'p.type_id')
       .select(['p.type_id', 't.name_en', 't.name_fr'])
-      .select((eb) => [eb.fn.countAll<number>().as('freq'), eb.fn.max('p.date_out').as('latest')])
+      .select((eb) => [
+        eb.fn.count<number>(eb.case().when('p.source_product_id', 'is', null).then(1).end()).as('freq'),
+        eb.fn.max('p.date_out').as('latest'),
+      ])
       .groupBy(['p.type_id', 't.name_en', 't.name_fr'])
       // latest take-out first (types never taken out last), then the most frequent
       .orderBy(sql`max(p.date_out) is null`)
