@@ -62,10 +62,17 @@ describe('probes and documentation', () => {
     }
   });
 
-  it('serves the interactive documentation at /docs', async () => {
+  it('serves the interactive documentation at /docs, without forcing HTTPS on a plain-HTTP install', async () => {
     const res = await fetch(`${server.url}/docs/`);
     expect(res.status).toBe(200);
-    expect(await res.text()).toContain('swagger');
+    expect(await res.text()).toContain('swagger-ui-bundle.js');
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).not.toContain('upgrade-insecure-requests');
+    const api = await fetch(`${server.url}/healthz`);
+    expect(api.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
+    expect(api.headers.get('strict-transport-security')).toBeNull();
+    expect(api.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('answers an unknown route with a 404 problem and a wrong method with 405 and Allow', async () => {

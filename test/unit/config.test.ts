@@ -1,0 +1,93 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { addMonths, isCalendarDate, latestToday } from '../../src/lib/time.js';
+import { nextFreeSlot, nextFreeSlots } from '../../src/features/freezers/slots.js';
+import { languageFromHeader } from '../../src/i18n/messages.js';
+import { redactUrl } from '../../src/plugins/logging.js';
+
+describe('configuration', () => {
+  it('has the contract defaults', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(8080);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.dataDir).toBe(path.resolve('./data'));
+    expect(config.databaseFile).toBe(path.resolve('./data/freezer-manager.sqlite'));
+    expect(config.rateLimitPerMinute).toBe(100);
+    expect(config.rateLimitPerDay).toBe(24000);
+    expect(config.logLevel).toBe('info');
+    expect(config.cookieSecure).toBe(false);
+  });
+
+  it('reads sqlite: URLs and refuses what it cannot serve', () => {
+    expect(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x.sqlite' }).databaseFile).toBe('/tmp/x.sqlite');
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://root@localhost/x' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATABASE_URL: 'sqlite:' })).toThrow(ConfigError);
+  });
+
+  it('refuses malformed numbers, levels and URLs with the variable name', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT/);
+    expect(() => loadConfig({ RATE_LIMIT_PER_MINUTE: '-1' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+    expect(() => loadConfig({ PUBLIC_URL: 'not a url' })).toThrow(/PUBLIC_URL/);
+    expect(() => loadConfig({ COOKIE_SECURE: 'maybe' })).toThrow(/COOKIE_SECURE/);
+  });
+
+  it('turns on secure cookies for an https public address', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://freezer.example.com/' }).cookieSecure).toBe(true);
+    expect(loadConfig({ PUBLIC_URL: 'https://freezer.example.com/' }).publicUrl).toBe('https://freezer.example.com');
+    expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '0' }).rateLimitPerMinute).toBe(0);
+  });
+});
+
+describe('dates', () => {
+  it('knows real calendar dates', () => {
+    expect(isCalendarDate('2018-02-28')).toBe(true);
+    expect(isCalendarDate('2020-02-29')).toBe(true);
+    expect(isCalendarDate('2018-02-29')).toBe(false);
+    expect(isCalendarDate('2018-13-01')).toBe(false);
+    expect(isCalendarDate('18-01-01')).toBe(false);
+  });
+
+  it('adds months, clamping to the end of the month', () => {
+    expect(addMonths('2018-01-31', 1)).toBe('2018-02-28');
+    expect(addMonths('2017-12-26', 6)).toBe('2018-06-26');
+    expect(addMonths('2018-11-15', 14)).toBe('2020-01-15');
+  });
+
+  it('takes the latest "today" on Earth as the limit for future dates', () => {
+    expect(latestToday(new Date('2026-01-01T09:59:00Z'))).toBe('2026-01-01');
+    expect(latestToday(new Date('2026-01-01T10:00:00Z'))).toBe('2026-01-02');
+  });
+});
+
+describe('next free slot', () => {
+  it('is the smallest positive slot not in use', () => {
+    expect(nextFreeSlot([])).toBe(1);
+    expect(nextFreeSlot([1, 2, 3])).toBe(4);
+    expect(nextFreeSlot([1, 2, 4])).toBe(3);
+    expect(nextFreeSlot([2, 3])).toBe(1);
+    expect(nextFreeSlots(3, [{ box: 1, slot: 1 }, { box: 1, slot: 3 }, { box: 3, slot: 1 }])).toEqual([
+      { box: 1, nextSlot: 2 },
+      { box: 2, nextSlot: 1 },
+      { box: 3, nextSlot: 2 },
+    ]);
+  });
+});
+
+describe('language negotiation and log redaction', () => {
+  it('picks en or fr from Accept-Language by weight', () => {
+    expect(languageFromHeader('fr-BE,fr;q=0.9,en;q=0.8')).toBe('fr');
+    expect(languageFromHeader('de-DE,en;q=0.5,fr;q=0.7')).toBe('fr');
+    expect(languageFromHeader('de')).toBe('en');
+    expect(languageFromHeader(undefined)).toBe('en');
+  });
+
+  it('redacts token-like URL segments and secret query values', () => {
+    const hex = 'a'.repeat(64);
+    expect(redactUrl(`/types/${hex}`)).toBe('/types/[redacted]');
+    expect(redactUrl('/api/v1/products/12?limit=5')).toBe('/api/v1/products/12?limit=5');
+    expect(redactUrl('/x?token=abc&limit=5')).toBe('/x?token=[redacted]&limit=5');
+  });
+});
