@@ -15,6 +15,9 @@ export function openDatabase(file: string): Db {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
+  // SQLite's own lower() folds ASCII only; French names need 'É' -> 'é' for case-insensitive search
+  // (PostgreSQL's lower() already does this, so queries stay the same on both).
+  sqlite.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
 }
 

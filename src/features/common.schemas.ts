@@ -48,7 +48,7 @@ export function Page<T extends TSchema>(item: T) {
 
 /** A calendar date; a date-time (what browsers' datetime inputs send) is accepted and its date part used. */
 export const DateString = Type.String({
-  pattern: '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:?\\d{2})?)?$',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}([T ]([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:?\\d{2})?)?$',
   maxLength: 40,
   description: 'YYYY-MM-DD (a date-time is accepted; its date part is used)',
   examples: ['2026-11-22'],

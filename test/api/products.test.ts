@@ -140,9 +140,22 @@ describe('products: create', () => {
     }
   });
 
-  it('refuses impossible and malformed dates (400, field dateIn)', async () => {
+  it('refuses impossible and malformed dates and date-times (400, field dateIn)', async () => {
     const { api, freezer } = await setup();
-    for (const dateIn of ['2018-02-30', '2018-13-01', '2019-02-29', '2018-00-10', '18-02-05', '2018/02/05', 'yesterday', '2018-02-05Tnoon', '']) {
+    for (const dateIn of [
+      '2018-02-30',
+      '2018-13-01',
+      '2019-02-29',
+      '2018-00-10',
+      '18-02-05',
+      '2018/02/05',
+      'yesterday',
+      '2018-02-05Tnoon',
+      '2018-02-05T25:99',
+      '2018-02-05T10:60',
+      '2018-02-30T10:30',
+      '',
+    ]) {
       const problem = expectProblem(await api.post('/api/v1/products', { name: 'Bad date', typeId: SOUP, freezerId: freezer.id, box: 1, quantity: 1, dateIn }), 400);
       expect(problem.errors?.map((e) => e.field), dateIn).toContain('dateIn');
     }
@@ -352,6 +365,28 @@ describe('products: delete', () => {
     expect((await api.get(`/api/v1/freezers/${freezer.id}/next-slots`)).body[0]).toEqual({ box: 1, nextSlot: 1 });
     expect(await countProducts(api)).toBe(0);
   });
+
+  it('deleting a product deletes the history rows of its partial take-outs with it', async () => {
+    const { api, freezer } = await setup();
+    const keep = await putIn(api, freezer.id, 2, { quantity: 2, dateIn: '2018-02-05', name: 'Keep' });
+    const keptOut = (await api.post(`/api/v1/products/${keep.id}/take-out`, { portions: 1, date: '2018-02-06' })).body.takenOut;
+    const p = await putIn(api, freezer.id, 1, { quantity: 4, dateIn: '2018-02-05', name: 'Mistake' });
+    const t1 = (await api.post(`/api/v1/products/${p.id}/take-out`, { portions: 1, date: '2018-02-06' })).body.takenOut;
+    const t2 = (await api.post(`/api/v1/products/${p.id}/take-out`, { portions: 2, date: '2018-02-07' })).body.takenOut;
+    expect((await api.delete(`/api/v1/products/${p.id}`)).status).toBe(204);
+    expectProblem(await api.get(`/api/v1/products/${t1.id}`), 404);
+    expectProblem(await api.get(`/api/v1/products/${t2.id}`), 404);
+    const all = (await api.get('/api/v1/products?status=all&sort=location')).body;
+    expect(all.items.map((x: any) => x.id).sort()).toEqual([keep.id, keptOut.id].sort());
+  });
+
+  it('deleting a history row leaves its product alone', async () => {
+    const { api, freezer } = await setup();
+    const p = await putIn(api, freezer.id, 1, { quantity: 4, dateIn: '2018-02-05' });
+    const taken = (await api.post(`/api/v1/products/${p.id}/take-out`, { portions: 1, date: '2018-02-06' })).body.takenOut;
+    expect((await api.delete(`/api/v1/products/${taken.id}`)).status).toBe(204);
+    expect((await api.get(`/api/v1/products/${p.id}`)).body).toMatchObject({ quantity: 3, inside: true });
+  });
 });
 
 describe('products: list', () => {
@@ -462,14 +497,26 @@ describe('products: list', () => {
     expect(await names('100 beef')).toEqual(['100 beef']);
   });
 
+  it('q is case-insensitive for accented letters too', async () => {
+    const { api, freezer } = await setup();
+    await putIn(api, freezer.id, 1, { name: 'ÉPINARDS du jardin' });
+    await putIn(api, freezer.id, 1, { name: 'Crème glacée' });
+    const names = async (q: string) =>
+      (await api.get(`/api/v1/products?sort=name&q=${encodeURIComponent(q)}`)).body.items.map((p: any) => p.name);
+    expect(await names('épinards')).toEqual(['ÉPINARDS du jardin']);
+    expect(await names('ÉPINARDS')).toEqual(['ÉPINARDS du jardin']);
+    expect(await names('CRÈME')).toEqual(['Crème glacée']);
+  });
+
   it('sorts by name, dueDate and location, ascending or descending', async () => {
     const { api, freezer } = await setup();
     const other = await newFreezer(api, 'Other', 3);
     const c = await putIn(api, freezer.id, 2, { name: 'cherry', slot: 1, dateIn: '2018-03-01', periodMonths: 1 });
     const a = await putIn(api, other.id, 1, { name: 'apple', slot: 1, dateIn: '2018-01-01', periodMonths: 12 });
-    const b = await putIn(api, freezer.id, 1, { name: 'banana', slot: 5, dateIn: '2018-02-01', periodMonths: 1 });
+    const b = await putIn(api, freezer.id, 1, { name: 'Banana', slot: 5, dateIn: '2018-02-01', periodMonths: 1 });
     const d = await putIn(api, freezer.id, 1, { name: 'date', slot: 2, dateIn: '2018-01-15', periodMonths: 1 });
     const ids = async (qs: string) => (await api.get(`/api/v1/products?${qs}`)).body.items.map((p: any) => p.id);
+    // alphabetical regardless of case: "apple" < "Banana" < "cherry"
     expect(await ids('sort=name')).toEqual([a.id, b.id, c.id, d.id]);
     expect(await ids('sort=name&order=asc')).toEqual([a.id, b.id, c.id, d.id]);
     expect(await ids('sort=name&order=desc')).toEqual([d.id, c.id, b.id, a.id]);

@@ -1,4 +1,4 @@
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import { containsText } from '../../db/sql.js';
 import type { Database, NewProductRow, ProductRow, ProductUpdate } from '../../db/types.js';
 
@@ -29,11 +29,14 @@ export interface ProductFilter {
   offset: number;
 }
 
-const SORT_COLUMNS: Record<ProductSort, Array<'p.due_date' | 'p.date_in' | 'p.date_out' | 'p.name' | 'p.quantity' | 'p.freezer_id' | 'p.box' | 'p.slot' | 't.name_en'>> = {
+type SortColumn = 'p.due_date' | 'p.date_in' | 'p.date_out' | 'p.name' | 'p.quantity' | 'p.freezer_id' | 'p.box' | 'p.slot' | 't.name_en';
+
+const SORT_COLUMNS: Record<ProductSort, Array<SortColumn | RawBuilder<string>>> = {
   dueDate: ['p.due_date'],
   dateIn: ['p.date_in'],
   dateOut: ['p.date_out'],
-  name: ['p.name'],
+  // Alphabetical for people: "apple" before "Banana" (a plain text sort puts every capital first).
+  name: [sql<string>`lower(${sql.ref('p.name')})`, 'p.name'],
   quantity: ['p.quantity'],
   location: ['p.freezer_id', 'p.box', 'p.slot'],
   type: ['t.name_en'],
@@ -110,5 +113,11 @@ export const productsRepository = {
 
   async delete(db: Kysely<Database>, id: number): Promise<void> {
     await db.deleteFrom('products').where('id', '=', id).execute();
+  },
+
+  /** Deletes the history rows of the partial take-outs of a product; returns how many. */
+  async deleteTakeOutsOf(db: Kysely<Database>, sourceId: number): Promise<number> {
+    const result = await db.deleteFrom('products').where('source_product_id', '=', sourceId).executeTakeFirst();
+    return Number(result.numDeletedRows);
   },
 };

@@ -52,10 +52,21 @@ export interface Page<T> {
   offset: number;
 }
 
+const TIME_RE = /^[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))?$/;
+
+/** True for the time part of a date-time (after the date) when it is a real time of day: 10:30 yes, 25:99 no. */
+function isTimeOfDay(rest: string): boolean {
+  const m = TIME_RE.exec(rest);
+  if (!m) return false;
+  const [h, min, s, oh, om] = [m[1], m[2], m[3] ?? '0', m[4] ?? '0', m[5] ?? '0'].map(Number) as [number, number, number, number, number];
+  return h < 24 && min < 60 && s < 60 && oh <= 14 && om < 60;
+}
+
 /** 'YYYY-MM-DD' from a date or a date-time (what a browser's date-time input sends); 400 otherwise. */
 export function parseDate(value: string, field: string): string {
-  const date = value.trim().slice(0, 10);
-  if (!isCalendarDate(date) || (value.trim().length > 10 && !/^[T ]/.test(value.trim().slice(10)))) {
+  const trimmed = value.trim();
+  const date = trimmed.slice(0, 10);
+  if (!isCalendarDate(date) || (trimmed.length > 10 && !isTimeOfDay(trimmed.slice(10)))) {
     throw badRequest('invalid-date', { value: value.slice(0, 40) }, field);
   }
   return date;
@@ -217,11 +228,13 @@ export function createProductsService(db: Kysely<Database>) {
       });
     },
 
+    /** Deletes a product entered by mistake, with the history rows of its partial take-outs (they were portions of it). */
     async delete(actor: Actor, id: number): Promise<void> {
       await write(async (trx) => {
         const current = await load(trx, actor, id);
+        const takeOuts = await productsRepository.deleteTakeOutsOf(trx, id);
         await productsRepository.delete(trx, id);
-        await audit(trx, actor, 'product.delete', id, { name: current.name, freezerId: current.freezer_id });
+        await audit(trx, actor, 'product.delete', id, { name: current.name, freezerId: current.freezer_id, takeOuts });
       });
     },
 
