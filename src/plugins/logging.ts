@@ -1,33 +1,27 @@
 import type { FastifyRequest } from 'fastify';
 
-/** A URL path segment or query value that looks like a secret (API tokens, seed-API tokens in URLs). */
-const SECRET_LIKE = /^(fm[sr]?_)?[A-Za-z0-9_-]{24,}$/;
+/** A run of characters that looks like a secret (API tokens, 64-hex seed-API tokens, reset tokens). */
+const SECRET_RUN = /[A-Za-z0-9_-]{24,}/g;
+const SECRET_KEY = /token|secret|password|key/i;
 
-/** The URL with every secret-looking segment and query value replaced, for logs and metrics. */
+/** The URL with every secret-looking run and every secret-named query value replaced, for logs and metrics. */
 export function redactUrl(url: string): string {
-  const [path = '', query] = url.split('?', 2);
-  const safePath = path
-    .split('/')
-    .map((segment) => (SECRET_LIKE.test(safeDecode(segment)) ? '[redacted]' : segment))
-    .join('/');
-  if (query === undefined) return safePath;
-  const safeQuery = query
+  const mark = url.indexOf('?');
+  const path = mark < 0 ? url : url.slice(0, mark);
+  const safePath = path.replace(SECRET_RUN, '[redacted]');
+  if (mark < 0) return safePath;
+  const safeQuery = url
+    .slice(mark + 1)
     .split('&')
     .map((pair) => {
-      const [key = '', value] = pair.split('=', 2);
-      if (value === undefined) return pair;
-      return /token|secret|password|key/i.test(key) || SECRET_LIKE.test(safeDecode(value)) ? `${key}=[redacted]` : pair;
+      const eq = pair.indexOf('=');
+      if (eq < 0) return pair.replace(SECRET_RUN, '[redacted]');
+      const key = pair.slice(0, eq);
+      if (SECRET_KEY.test(key)) return `${key}=[redacted]`;
+      return `${key.replace(SECRET_RUN, '[redacted]')}=${pair.slice(eq + 1).replace(SECRET_RUN, '[redacted]')}`;
     })
     .join('&');
   return `${safePath}?${safeQuery}`;
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
 }
 
 /** pino options: headers that carry credentials are never logged, and URLs are redacted. */

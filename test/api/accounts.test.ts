@@ -52,6 +52,26 @@ describe('registration', () => {
     }
   });
 
+  it('makes exactly one administrator when the first sign-ups arrive at the same time', async () => {
+    const fresh = await startServer();
+    try {
+      const answers = await Promise.all(
+        [1, 2, 3, 4, 5].map((i) => request(fresh.url, 'POST', '/api/v1/users', { body: { email: `racer${i}@example.com`, password: 'racing password' } })),
+      );
+      expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201]);
+      expect(answers.filter((a) => a.body.user.role === 'admin')).toHaveLength(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('answers 201 once and 409 to the others when the same address signs up concurrently', async () => {
+    const email = uniqueEmail('same-time');
+    const answers = await Promise.all([1, 2, 3, 4].map(() => request(server.url, 'POST', '/api/v1/users', { body: { email, password: 'racing password' } })));
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409]);
+    for (const a of answers.filter((x) => x.status === 409)) expectProblem(a, 409);
+  });
+
   it('answers 201 with the user and a token that works as Bearer', async () => {
     const email = uniqueEmail('reg');
     const password = 'a fine password';

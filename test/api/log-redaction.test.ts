@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, expectProblem, request, signUp, startServer, type TestServer } from '../helpers.js';
 
@@ -131,5 +133,52 @@ describe('log redaction', () => {
       if (value.length >= 40) expect(all.includes(value.slice(8, 40)), `${name} (part)`).toBe(false);
     }
     expect(all).not.toContain('#token=');
+  });
+
+  it('does not log the SMTP credentials when the SMTP server refuses them', async () => {
+    const smtpPassword = `Smtp-${randomBytes(12).toString('hex')}`;
+    const attempts: Array<{ username: string | null | undefined; password: string | null | undefined }> = [];
+    const smtp = new SMTPServer({
+      allowInsecureAuth: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onAuth(auth, _session, callback) {
+        attempts.push({ username: auth.username, password: auth.password });
+        callback(new Error('Invalid username or password'));
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = smtp.server.address() as AddressInfo;
+    const withSmtp = await startServer({ SMTP_URL: `smtp://mailer:${encodeURIComponent(smtpPassword)}@127.0.0.1:${port}` });
+    try {
+      const account = await signUp(withSmtp.url, { email: 'smtp-logs@example.com' });
+      expect((await request(withSmtp.url, 'POST', '/api/v1/password-resets', { body: { email: account.email } })).status).toBe(202);
+      const failure = await waitFor(() => withSmtp.logs.find((l) => l.includes('password reset mail could not be sent')), 'the delivery failure log line');
+      // The credentials really were sent (so they were there to leak) and refused.
+      expect(attempts).toEqual([{ username: 'mailer', password: smtpPassword }]);
+      expect(failure).toContain('smtp-logs@example.com');
+      const all = withSmtp.logs.join('\n');
+      for (const form of [smtpPassword, Buffer.from(`\u0000mailer\u0000${smtpPassword}`).toString('base64'), Buffer.from(smtpPassword).toString('base64')]) {
+        expect(all).not.toContain(form);
+      }
+      expect(all).not.toContain('#token=');
+    } finally {
+      await withSmtp.close();
+      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    }
+  });
+
+  it('redacts secrets hidden in query values holding "=", in suffixed path segments and in keys', async () => {
+    const account = await signUp(server.url);
+    const hex = randomBytes(32).toString('hex');
+    const urls = [`/api/v1/types?q=a=${hex}`, `/check_token/${hex}.json`, `/api/v1/types?${hex}=1`, `/api/v1/types?x&${hex}`];
+    for (const url of urls) {
+      const res = await request(server.url, 'GET', url, { token: account.token });
+      expect(res.status).toBeLessThan(500);
+    }
+    await sleep(50);
+    const mentioning = server.logs.filter((line) => line.includes('/check_token/') || line.includes('/api/v1/types?'));
+    expect(mentioning.length).toBeGreaterThanOrEqual(urls.length);
+    expect(server.logs.filter((line) => line.includes(hex.slice(0, 24)))).toEqual([]);
   });
 });

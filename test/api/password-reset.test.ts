@@ -102,8 +102,10 @@ function openDb(server: TestServer, readonly: boolean) {
 
 describe('password reset through the outbox (no SMTP_URL)', () => {
   let server: TestServer;
+  let admin: Awaited<ReturnType<typeof signUp>>;
   beforeAll(async () => {
     server = await startServer();
+    admin = await signUp(server.url, { email: 'admin@example.com' });
   });
   afterAll(async () => server.close());
 
@@ -138,6 +140,22 @@ describe('password reset through the outbox (no SMTP_URL)', () => {
     const { link, token } = resetLinkOf(mail, server.config.publicUrl);
     expect(link).toContain('#token=');
     expect(token.length).toBeGreaterThanOrEqual(32);
+    // The message holds a live credential: only the server's user may read the file.
+    expect(fs.statSync(files[files.length - 1]!).mode & 0o077).toBe(0);
+  });
+
+  it('sends at most 5 reset mails per account and hour, and still answers 202', async () => {
+    const account = await signUp(server.url, { email: uniqueEmail('flood') });
+    const before = outboxFiles(server).length;
+    for (let i = 0; i < 7; i++) {
+      const response = await request(server.url, 'POST', '/api/v1/password-resets', { body: { email: account.email } });
+      expect(response.status).toBe(202);
+      expect(response.body).toEqual({ status: 'accepted' });
+    }
+    await waitForOutbox(server, before + 5);
+    await sleep(300);
+    const mine = outboxFiles(server).filter((file) => parseMail(fs.readFileSync(file, 'utf8')).headers.to?.includes(account.email));
+    expect(mine).toHaveLength(5);
   });
 
   it('accepts the address in another case', async () => {
@@ -244,20 +262,16 @@ describe('password reset through the outbox (no SMTP_URL)', () => {
   });
 
   it('sends nothing for a disabled account', async () => {
-    const fresh = await startServer();
-    try {
-      const adminThere = await signUp(fresh.url, { email: 'admin@example.com' });
-      const user = await signUp(fresh.url, { email: 'user@example.com' });
-      expect((await adminThere.api.patch(`/api/v1/admin/users/${user.user.id}`, { disabled: true })).status).toBe(200);
-      expect((await request(fresh.url, 'POST', '/api/v1/password-resets', { body: { email: 'user@example.com' } })).status).toBe(202);
-      expect((await request(fresh.url, 'POST', '/api/v1/password-resets', { body: { email: 'admin@example.com' } })).status).toBe(202);
-      const files = await waitForOutbox(fresh, 1);
-      await sleep(300);
-      expect(outboxFiles(fresh)).toHaveLength(1);
-      expect(parseMail(fs.readFileSync(files[0]!, 'utf8')).headers.to).toContain('admin@example.com');
-    } finally {
-      await fresh.close();
-    }
+    const disabled = await signUp(server.url, { email: uniqueEmail('disabled') });
+    const control = await signUp(server.url, { email: uniqueEmail('control') });
+    expect((await admin.api.patch(`/api/v1/admin/users/${disabled.user.id}`, { disabled: true })).status).toBe(200);
+    const before = outboxFiles(server).length;
+    expect((await request(server.url, 'POST', '/api/v1/password-resets', { body: { email: disabled.email } })).status).toBe(202);
+    expect((await request(server.url, 'POST', '/api/v1/password-resets', { body: { email: control.email } })).status).toBe(202);
+    const files = await waitForOutbox(server, before + 1);
+    await sleep(300);
+    expect(outboxFiles(server)).toHaveLength(before + 1);
+    expect(parseMail(fs.readFileSync(files[files.length - 1]!, 'utf8')).headers.to).toContain(control.email);
   });
 
   it('refuses a malformed request with 400', async () => {

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, expectProblem, request, signUp, startServer, type TestServer } from '../helpers.js';
 
@@ -71,14 +74,18 @@ describe('POST /api/v1/sessions (log in)', () => {
     expect(response.text).not.toContain(account.password);
   });
 
-  it('marks the cookie Secure when COOKIE_SECURE is on', async () => {
-    const secure = await startServer({ COOKIE_SECURE: 'true' });
+  it.each([
+    ['COOKIE_SECURE is on', { COOKIE_SECURE: 'true' }],
+    ['PUBLIC_URL is https', { PUBLIC_URL: 'https://freezer.example.org' }],
+  ])('marks the cookie Secure when %s', async (_what, env) => {
+    const secure = await startServer(env);
     try {
       const account = await signUp(secure.url, { email: 'secure@example.com' });
       const { parsed } = await login(account.email, account.password, secure.url);
       expect(parsed).toBeDefined();
       expect(parsed!.attributes.has('secure')).toBe(true);
       expect(parsed!.attributes.has('httponly')).toBe(true);
+      expect(parsed!.attributes.get('samesite')?.toLowerCase()).toBe('strict');
     } finally {
       await secure.close();
     }
@@ -201,6 +208,24 @@ describe('the session cookie', () => {
     // Only this session ended; the other one and the API token still work.
     expect((await cookieClient(other.cookie!).get('/api/v1/me')).status).toBe(200);
     expect((await account.api.get('/api/v1/me')).status).toBe(200);
+  });
+
+  it('stops working once the session has expired', async () => {
+    const account = await signUp(server.url, { email: uniqueEmail('expired') });
+    const { cookie } = await login(account.email, account.password);
+    expect((await cookieClient(cookie!).get('/api/v1/me')).status).toBe(200);
+    const secret = cookie!.slice('fm_session='.length);
+    const db = new Database(path.join(server.dataDir, 'freezer-manager.sqlite'), { fileMustExist: true });
+    try {
+      // Only the SHA-256 of the session secret is stored; move that session's expiry into the past.
+      const changed = db
+        .prepare('update sessions set expires_at = ? where token_hash = ?')
+        .run(new Date(Date.now() - 1000).toISOString(), createHash('sha256').update(secret, 'utf8').digest('hex'));
+      expect(changed.changes).toBe(1);
+    } finally {
+      db.close();
+    }
+    expectProblem(await cookieClient(cookie!).get('/api/v1/me'), 401);
   });
 
   it('refuses a made-up cookie with 401', async () => {

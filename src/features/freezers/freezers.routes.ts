@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { actorOf } from '../../plugins/auth.js';
-import { bodyErrors, errors, IdParams, NoContent } from '../common.schemas.js';
+import { bodyErrors, errors, IdParams, Line, NoContent } from '../common.schemas.js';
 import { ProductSchema } from '../products/products.schemas.js';
 
 const FreezerSchema = Type.Object({
@@ -14,7 +14,7 @@ const FreezerSchema = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
 });
 
-const Name = Type.String({ minLength: 1, maxLength: 256, pattern: '\\S', examples: ['Garage freezer'] });
+const Name = Line(256, { examples: ['Garage freezer'] });
 const BoxCount = Type.Integer({ minimum: 1, maximum: 1000, description: 'Number of boxes (drawers)' });
 const FreezerBody = Type.Object({ name: Name, boxCount: BoxCount }, { additionalProperties: false });
 const FreezerPatch = Type.Object({ name: Type.Optional(Name), boxCount: Type.Optional(BoxCount) }, { additionalProperties: false, minProperties: 1 });

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { DateString, PageQuery } from '../common.schemas.js';
+import { DateString, FreeText, Line, PageQuery } from '../common.schemas.js';
 
 const Int = (description: string, min = 1, max = 2147483647) => Type.Integer({ minimum: min, maximum: max, description });
 
@@ -27,8 +27,8 @@ export const ProductSchema = Type.Object({
 });
 
 const fields = {
-  name: Type.String({ minLength: 1, maxLength: 256, pattern: '\\S', examples: ['Soupe de Noël'] }),
-  description: Type.String({ maxLength: 4000 }),
+  name: Line(256, { examples: ['Soupe de Noël'] }),
+  description: FreeText(4000),
   typeId: Int('Product type id'),
   freezerId: Int('Freezer id'),
   box: Int('Box number, 1 to the freezer’s box count', 1, 1000),

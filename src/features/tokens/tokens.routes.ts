@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { actorOf } from '../../plugins/auth.js';
-import { bodyErrors, errors, IdParams, NoContent } from '../common.schemas.js';
+import { bodyErrors, errors, IdParams, Line, NoContent } from '../common.schemas.js';
 import { TokenSchema } from '../users/users.schemas.js';
 
 const TokenBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 100, examples: ['kitchen raspberry pi'] }),
+    name: Line(100, { examples: ['kitchen raspberry pi'] }),
     scope: Type.Union([Type.Literal('read'), Type.Literal('write')], { default: 'write' }),
     expiresAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Omitted or null: never expires' })),
   },

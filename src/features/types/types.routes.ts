@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { actorOf } from '../../plugins/auth.js';
-import { bodyErrors, errors, IdParams, NoContent } from '../common.schemas.js';
+import { bodyErrors, errors, IdParams, Line, NoContent } from '../common.schemas.js';
 
 const TypeSchema = Type.Object({
   id: Type.Integer(),
@@ -11,7 +11,7 @@ const TypeSchema = Type.Object({
   periodMonths: Type.Integer({ description: 'Default storage period of products of this type, in months' }),
 });
 
-const Name = Type.String({ minLength: 1, maxLength: 128, pattern: '\\S' });
+const Name = Line(128, { description: 'Visible text, without control characters' });
 const Period = Type.Integer({ minimum: 1, maximum: 120 });
 const TypeBody = Type.Object({ nameEn: Name, nameFr: Name, periodMonths: Period }, { additionalProperties: false });
 const TypePatch = Type.Partial(TypeBody, { additionalProperties: false, minProperties: 1 });
