@@ -140,12 +140,17 @@ describe('product types and account administration', () => {
         { nameEn: 'soup', nameFr: 'nouvelle soupe', periodMonths: 3 },
         { nameEn: 'new ice', nameFr: 'glace', periodMonths: 3 },
         { nameEn: ' gnocchi  ', nameFr: 'autre', periodMonths: 3 },
+        { nameEn: 'SOUP', nameFr: 'encore une soupe', periodMonths: 3 },
+        { nameEn: 'Légumes variés', nameFr: 'LÉGUME', periodMonths: 3 },
       ]) {
         expect(expectProblem(await admin.api.post('/api/v1/types', body), 409).type).toBe(PROBLEM('type-name-taken'));
       }
       expect(expectProblem(await admin.api.patch('/api/v1/types/44', { nameEn: 'ice-cream' }), 409).type).toBe(PROBLEM('type-name-taken'));
       expect(expectProblem(await admin.api.patch('/api/v1/types/44', { nameFr: 'soupe', periodMonths: 9 }), 409).type).toBe(PROBLEM('type-name-taken'));
+      expect(expectProblem(await admin.api.patch('/api/v1/types/44', { nameEn: 'Ice-Cream' }), 409).type).toBe(PROBLEM('type-name-taken'));
       expect((await admin.api.get('/api/v1/types')).body).toEqual(before);
+      // changing only the case of its own name is no conflict either
+      expect((await admin.api.patch('/api/v1/types/44', { nameEn: 'Gnocchi' })).status).toBe(200);
       // renaming a type to its own name is no conflict
       expect((await admin.api.patch('/api/v1/types/44', { nameEn: 'gnocchi' })).status).toBe(200);
     });

@@ -22,6 +22,20 @@ export const typesRepository = {
     await db.deleteFrom('product_types').where('id', '=', id).execute();
   },
 
+  /** A type, other than `exceptId`, whose English or French name equals one of these, ignoring case. */
+  findByNameIgnoringCase(db: Kysely<Database>, names: { nameEn?: string; nameFr?: string }, exceptId?: number): Promise<ProductTypeRow | undefined> {
+    let query = db.selectFrom('product_types').selectAll();
+    if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
+    return query
+      .where((eb) =>
+        eb.or([
+          ...(names.nameEn !== undefined ? [eb(eb.fn('lower', ['name_en']), '=', names.nameEn.toLowerCase())] : []),
+          ...(names.nameFr !== undefined ? [eb(eb.fn('lower', ['name_fr']), '=', names.nameFr.toLowerCase())] : []),
+        ]),
+      )
+      .executeTakeFirst();
+  },
+
   async countProducts(db: Kysely<Database>, id: number): Promise<number> {
     const row = await db.selectFrom('products').select((eb) => eb.fn.countAll<number>().as('n')).where('type_id', '=', id).executeTakeFirstOrThrow();
     return Number(row.n);

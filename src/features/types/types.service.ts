@@ -63,6 +63,7 @@ export function createTypesService(db: Kysely<Database>) {
       const row = await db
         .transaction()
         .execute(async (trx) => {
+          if (await typesRepository.findByNameIgnoringCase(trx, { nameEn: input.nameEn.trim(), nameFr: input.nameFr.trim() })) throw conflict('type-name-taken');
           const created = await typesRepository.create(trx, {
             name_en: input.nameEn.trim(),
             name_fr: input.nameFr.trim(),
@@ -82,6 +83,13 @@ export function createTypesService(db: Kysely<Database>) {
       const row = await db
         .transaction()
         .execute(async (trx) => {
+          const names = {
+            ...(input.nameEn !== undefined ? { nameEn: input.nameEn.trim() } : {}),
+            ...(input.nameFr !== undefined ? { nameFr: input.nameFr.trim() } : {}),
+          };
+          if ((names.nameEn !== undefined || names.nameFr !== undefined) && (await typesRepository.findByNameIgnoringCase(trx, names, id))) {
+            throw conflict('type-name-taken');
+          }
           const updated = await typesRepository.update(trx, id, {
             ...(input.nameEn !== undefined ? { name_en: input.nameEn.trim() } : {}),
             ...(input.nameFr !== undefined ? { name_fr: input.nameFr.trim() } : {}),
