@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
@@ -14,6 +14,8 @@ import { adminRoutes } from './features/admin/admin.routes.js';
 import { freezersRoutes } from './features/freezers/freezers.routes.js';
 import { passwordResetsRoutes } from './features/password-resets/password-resets.routes.js';
 import { productsRoutes } from './features/products/products.routes.js';
+import { SeedFormatError } from './features/seed-api/seed-api.format.js';
+import { isSeedPath, renderSeedProblem, seedApiRoutes, seedCorsOptions } from './features/seed-api/seed-api.routes.js';
 import { sessionsRoutes } from './features/sessions/sessions.routes.js';
 import { tokensRoutes } from './features/tokens/tokens.routes.js';
 import { trendsRoutes } from './features/trends/trends.routes.js';
@@ -21,7 +23,8 @@ import { typesRoutes } from './features/types/types.routes.js';
 import { usersRoutes } from './features/users/users.routes.js';
 import { createMailer } from './lib/mailer.js';
 import { registerAuth } from './plugins/auth.js';
-import { registerErrorHandling, sendProblem } from './plugins/errors.js';
+import { languageFromHeader } from './i18n/messages.js';
+import { PROBLEM_CONTENT_TYPE, problem, registerErrorHandling, sendProblem } from './plugins/errors.js';
 import { loggerOptions } from './plugins/logging.js';
 import { registerValidators } from './plugins/validation.js';
 import { createServices } from './services.js';
@@ -34,6 +37,20 @@ export interface BuildOptions {
 
 const API_PREFIX = '/api/v1';
 
+const HOME_PAGE = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Freezer Manager</title></head>
+<body>
+<h1>Freezer Manager</h1>
+<p>Every freezer, box, slot and product of a household, behind per-user tokens.</p>
+<ul>
+<li><a href="/docs">API documentation</a></li>
+<li><a href="/openapi.json">OpenAPI document</a></li>
+</ul>
+</body>
+</html>
+`;
+
 /** Builds the whole application on the configured database. Never listens: server.ts and the tests do. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -44,6 +61,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { coerceTypes: 'array' } },
+    // A URL the router cannot read (bad percent-encoding, a segment over maxParamLength): 400, without
+    // repeating the URL (Fastify's default answer does; seed-API URLs carry tokens).
+    frameworkErrors: (_error, request, reply) => {
+      const p = problem(languageFromHeader(request.headers['accept-language']), 400, 'validation-failed', { summary: 'the URL is not valid' });
+      if (isSeedPath(request.url)) return renderSeedProblem(request, reply, p, new SeedFormatError('bad-url'));
+      return (reply as FastifyReply).code(400).type(PROBLEM_CONTENT_TYPE).send(p);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const db: Db = openDatabase(config.databaseFile);
@@ -109,6 +133,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         { name: 'trends', description: 'What people store and eat' },
         { name: 'admin', description: 'Administration' },
         { name: 'health', description: 'Probes' },
+        {
+          name: 'seed-api',
+          description:
+            'Deprecated: the routes of the original freezer-manager report (section 4.3), at the root path, for clients written against it. The token travels in the URL (it is never logged); errors are `{"status", "details"}`. Use the /api/v1 equivalent named in each route.',
+        },
       ],
     },
   });
@@ -119,6 +148,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     uiConfig: { validatorUrl: null, deepLinking: true },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  // The web app will live here; until then, a page that names the product and points to the API.
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(HOME_PAGE));
 
   app.get(
     '/healthz',
@@ -161,6 +193,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     { prefix: API_PREFIX },
   );
+
+  // The seed API (the report's routes, at the root path): its own CORS, the same per-IP limits as /api/v1.
+  await app.register(async (seed) => {
+    await seed.register(cors, seedCorsOptions);
+    if (config.rateLimitPerMinute > 0) await seed.register(rateLimit, { max: config.rateLimitPerMinute, timeWindow: 60_000 });
+    if (config.rateLimitPerDay > 0) await seed.register(rateLimit, { max: config.rateLimitPerDay, timeWindow: 86_400_000 });
+    await seed.register(seedApiRoutes);
+  });
 
   return app;
 }

@@ -34,8 +34,18 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, status
   return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(problem(requestLanguage(request), status, key, params, errors));
 }
 
-/** Where an error answer goes: routes can render it in another shape (the seed API's {status, details}). */
-export type ProblemRenderer = (request: FastifyRequest, reply: FastifyReply, p: Problem) => unknown;
+/**
+ * Where an error answer goes: routes can render it in another shape (the seed API's {status, details}).
+ * `error` is what was thrown (an AppError carries its key and params); for an unknown path or a wrong
+ * method under such a route, the not-found handler passes an AppError 'route-not-found' / 'method-not-allowed'.
+ */
+export type ProblemRenderer = (request: FastifyRequest, reply: FastifyReply, p: Problem, error?: unknown) => unknown;
+
+/** The static beginning of a route URL, up to its first parameter: '/freezers/:token' -> '/freezers/'. */
+function staticPrefix(url: string): string {
+  const cut = url.search(/[:*]/);
+  return cut === -1 ? url : url.slice(0, cut);
+}
 
 const FRAMEWORK_ERRORS: Record<string, { status: number; key: MessageKey }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, key: 'malformed-json' },
@@ -84,7 +94,12 @@ function toProblem(error: FastifyError | AppError | Error, request: FastifyReque
 export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
   // A second router that only knows paths, to tell "wrong method" (405) from "no such route" (404).
   const paths = FindMyWay();
+  // Routes that render their own problems also own the 404/405 answers of the paths under their prefix.
+  const renderers: Array<{ prefix: string; render: ProblemRenderer }> = [];
   app.addHook('onRoute', (route) => {
+    const render = route.config?.renderProblem as ProblemRenderer | undefined;
+    const prefix = staticPrefix(route.url);
+    if (render && prefix.length > 1 && prefix.endsWith('/') && !renderers.some((r) => r.prefix === prefix)) renderers.push({ prefix, render });
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       if (method === 'HEAD' || method === 'OPTIONS') continue;
@@ -108,20 +123,32 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
       if (retry !== undefined) p.detail = translate(requestLanguage(request), 'rate-limited', { retryAfter: String(retry) });
     }
     const render = request.routeOptions.config?.renderProblem as ProblemRenderer | undefined;
-    if (render) return render(request, reply, p);
+    if (render) return render(request, reply, p, error);
     return reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(p);
   });
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
-    const allowed = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => paths.find(m as 'GET', path) !== null);
-    if (allowed.length && request.method !== 'OPTIONS') {
+    // A match needs every parameter: '/add_product/' has no route at all (the main router trims the slash).
+    const matches = (method: string) => {
+      const found = paths.find(method as 'GET', path);
+      return found !== null && Object.values(found.params).every((value) => value !== '');
+    };
+    const allowed = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter(matches);
+    const owner = renderers.find((r) => path.startsWith(r.prefix) || path === r.prefix.slice(0, -1));
+    // The method is known on a route of this shape but the main router still found nothing (a
+    // constraint this path router does not know): no such route, not a wrong method.
+    if (allowed.length && request.method !== 'OPTIONS' && !allowed.includes(request.method)) {
       if (allowed.includes('GET')) allowed.push('HEAD');
       reply.header('allow', allowed.join(', '));
-      const p = problem(requestLanguage(request), 405, 'method-not-allowed', { method: request.method, url: path, allow: allowed.join(', ') });
+      const params = { method: request.method, url: path, allow: allowed.join(', ') };
+      const p = problem(requestLanguage(request), 405, 'method-not-allowed', params);
+      if (owner) return owner.render(request, reply, p, new AppError(405, 'method-not-allowed', params));
       return reply.code(405).type(PROBLEM_CONTENT_TYPE).send(p);
     }
-    const p = problem(requestLanguage(request), 404, 'route-not-found', { method: request.method, url: path });
+    const params = { method: request.method, url: path };
+    const p = problem(requestLanguage(request), 404, 'route-not-found', params);
+    if (owner) return owner.render(request, reply, p, new AppError(404, 'route-not-found', params));
     return reply.code(404).type(PROBLEM_CONTENT_TYPE).send(p);
   });
 }
