@@ -25,6 +25,7 @@ import { createMailer } from './lib/mailer.js';
 import { registerAuth } from './plugins/auth.js';
 import { languageFromHeader } from './i18n/messages.js';
 import { PROBLEM_CONTENT_TYPE, problem, registerErrorHandling, sendProblem } from './plugins/errors.js';
+import { registerJsonBody } from './plugins/json-body.js';
 import { loggerOptions } from './plugins/logging.js';
 import { registerValidators } from './plugins/validation.js';
 import { createServices } from './services.js';
@@ -87,6 +88,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerErrorHandling(app, config.bodyLimit);
   // JSON only: a text/plain body on a JSON route is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
+  registerJsonBody(app);
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
     return payload;

@@ -50,6 +50,11 @@ describe('take-out', () => {
     const p2 = await putIn(api, freezer.id, 1, { quantity: 2, dateIn: '2018-02-05' });
     const r2 = await api.post(`/api/v1/products/${p2.id}/take-out`, { date: '2018-03-10T19:45' });
     expect(r2.body.product).toMatchObject({ inside: false, dateOut: '2018-03-10' });
+    // An empty body sent with a JSON content type (what some clients do) is "no body" too.
+    const p4 = await putIn(api, freezer.id, 1, { quantity: 2, dateIn: '2018-02-05' });
+    const r4 = await api.post(`/api/v1/products/${p4.id}/take-out`, undefined, { raw: '', contentType: 'application/json' });
+    expect(r4.status, r4.text).toBe(200);
+    expect(r4.body.product).toMatchObject({ inside: false, quantity: 2 });
     // On the day it went in is fine.
     const p3 = await putIn(api, freezer.id, 1, { dateIn: '2018-02-05' });
     expect((await api.post(`/api/v1/products/${p3.id}/take-out`, { date: '2018-02-05' })).body.product.dateOut).toBe('2018-02-05');
