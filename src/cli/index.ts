@@ -7,6 +7,7 @@ import { AppError } from '../lib/errors.js';
 import { translate } from '../i18n/messages.js';
 import { serve } from '../server.js';
 import { seedDemo } from './seed-demo.js';
+import { formatReport, importLegacyData, LegacyImportError, readLegacySource } from '../features/legacy-import/legacy-import.service.js';
 
 const USAGE = `Usage: freezer-manager <command> [options]
 
@@ -16,6 +17,9 @@ Commands:
   user create --email E [--password P] [--admin] [--language en|fr]
                                 Create an account (a password is generated and printed when omitted)
   seed --demo                   Add a demo account with freezers and a year of history
+  import-legacy SOURCE          Import an original freezer-manager database: SOURCE is a MySQL dump file
+                                (e.g. ../shared/seed-data/freezer.sql) or mysql://USER[:PASSWORD]@HOST[:PORT]/DATABASE;
+                                one transaction, nothing is imported twice, what had to be fixed is listed
   help                          Show this text
 
 Configuration comes from the environment (PORT, HOST, DATA_DIR, DATABASE_URL, ...): see the README.`;
@@ -85,6 +89,34 @@ async function main(argv: string[]): Promise<number> {
       console.log(`${result.freezers} freezers, ${result.products} products (${result.inside} inside).`);
       console.log(`API token (shown once): ${result.token}`);
       return 0;
+    }
+    case 'import-legacy': {
+      const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+      if (positionals.length !== 1) {
+        console.error(`import-legacy needs one SOURCE: a MySQL dump file or a mysql:// URL.\n\n${USAGE}`);
+        return 2;
+      }
+      const config = loadConfig();
+      try {
+        // Read everything first: a source that cannot be read leaves the database untouched, schema included.
+        const data = await readLegacySource(positionals[0]!);
+        console.log(
+          `Read ${data.source}: ${data.users.length} users, ${data.freezers.length} freezers, ${data.types.length} types, ` +
+            `${data.descriptions.length} product descriptions, ${data.products.length} products.`,
+        );
+        const db = openDatabase(config.databaseFile);
+        try {
+          await migrateToLatest(db);
+          console.log(formatReport(await importLegacyData(db, data)));
+        } finally {
+          await db.destroy();
+        }
+        return 0;
+      } catch (err) {
+        if (!(err instanceof LegacyImportError)) throw err;
+        console.error(`import-legacy: ${err.message.replace(/\s+/g, ' ')}`);
+        return 1;
+      }
     }
     case undefined:
     case 'help':

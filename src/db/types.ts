@@ -103,6 +103,15 @@ export interface AuditLogTable {
   created_at: string;
 }
 
+/** One object brought in by `import-legacy`: its kind and id in the original database, and its id here. */
+export interface LegacyImportMapTable {
+  kind: 'user' | 'type' | 'freezer' | 'product';
+  /** The original id; for a user, the SHA-256 of its old token. */
+  legacy_id: string;
+  new_id: number;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -113,6 +122,7 @@ export interface Database {
   freezer_members: FreezerMembersTable;
   products: ProductsTable;
   audit_log: AuditLogTable;
+  legacy_import_map: LegacyImportMapTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

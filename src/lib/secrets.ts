@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
+import unixCrypt from 'unix-crypt-td-js';
 
 /** 32 random bytes, URL-safe, with a prefix that tells what kind of secret it is (for secret scanners too). */
 export function newSecret(prefix: 'fm' | 'fms' | 'fmr'): string {
@@ -25,8 +26,47 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2);
 }
 
+/**
+ * A password imported from the original freezer manager (`import-legacy`): its PHP crypt() hash,
+ * traditional DES, kept until the user's first login replaces it with argon2id.
+ */
+export const LEGACY_DES_PREFIX = 'legacy-des-crypt:';
+const DES_CRYPT_RE = /^[./0-9A-Za-z]{13}$/;
+
+/** The stored form of an original DES-crypt hash, or undefined when the value is not one. */
+export function legacyDesHash(cryptHash: string): string | undefined {
+  return DES_CRYPT_RE.test(cryptHash) ? `${LEGACY_DES_PREFIX}${cryptHash}` : undefined;
+}
+
+/** True when the stored hash is a legacy one, to be replaced by argon2id once its password checked out. */
+export function isLegacyHash(passwordHash: string): boolean {
+  return passwordHash.startsWith('legacy-');
+}
+
+/**
+ * DES crypt(3) as PHP's crypt() computed it: over the UTF-8 bytes, eight characters at most, 7 bits each
+ * (the algorithm's own limits, which the original had too). A NUL would end the password early there: refused.
+ */
+function verifyLegacyDes(cryptHash: string, password: string): boolean {
+  if (!DES_CRYPT_RE.test(cryptHash) || password.length === 0 || password.includes('\0')) return false;
+  const computed = unixCrypt(Buffer.from(password, 'utf8').toString('latin1'), cryptHash.slice(0, 2));
+  return typeof computed === 'string' && safeEqual(computed, cryptHash);
+}
+
+/** Never throws: a malformed or unknown hash simply does not verify. */
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
   try {
+    if (passwordHash.startsWith(LEGACY_DES_PREFIX)) {
+      const ok = verifyLegacyDes(passwordHash.slice(LEGACY_DES_PREFIX.length), password);
+      // DES takes microseconds: spend an argon2 check's time too, so timing does not tell legacy accounts apart.
+      await verifyAgainstDummy(password);
+      return ok;
+    }
+    if (isLegacyHash(passwordHash)) {
+      // An imported account whose original password could not be kept: nothing verifies, in the usual time.
+      await verifyAgainstDummy(password);
+      return false;
+    }
     return await verify(passwordHash, password);
   } catch {
     return false;

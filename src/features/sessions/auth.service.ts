@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, UserRow } from '../../db/types.js';
 import { AppError } from '../../lib/errors.js';
-import { newSecret, sha256, verifyAgainstDummy, verifyPassword } from '../../lib/secrets.js';
+import { hashPassword, isLegacyHash, newSecret, sha256, verifyAgainstDummy, verifyPassword } from '../../lib/secrets.js';
 import { nowIso } from '../../lib/time.js';
 import { auditRepository } from '../audit/audit.repository.js';
 import { tokensRepository } from '../tokens/tokens.repository.js';
@@ -57,10 +57,22 @@ export function createAuthService(db: Kysely<Database>, options: { sessionTtlDay
       }
       if (!(await verifyPassword(user.password_hash, password))) throw new AppError(401, 'login-failed');
       if (user.disabled_at) throw new AppError(401, 'account-disabled');
+      // A password imported from the original system (DES crypt) is checked once, then kept as argon2id.
+      const upgradedHash = isLegacyHash(user.password_hash) ? await hashPassword(password) : undefined;
       const secret = newSecret('fms');
       const expiresAt = new Date(Date.now() + options.sessionTtlDays * 86400_000).toISOString();
       await db.transaction().execute(async (trx) => {
         const now = nowIso();
+        if (upgradedHash) {
+          // Only if it is still the hash that was checked: a concurrent password change wins.
+          await trx
+            .updateTable('users')
+            .set({ password_hash: upgradedHash, updated_at: now })
+            .where('id', '=', user.id)
+            .where('password_hash', '=', user.password_hash)
+            .execute();
+          await auditRepository.insert(trx, { userId: user.id, action: 'user.password-upgrade', objectType: 'user', objectId: user.id, ip });
+        }
         await sessionsRepository.deleteExpired(trx, now);
         const session = await sessionsRepository.create(trx, { user_id: user.id, token_hash: sha256(secret), expires_at: expiresAt, created_at: now });
         await auditRepository.insert(trx, { userId: user.id, action: 'session.create', objectType: 'session', objectId: session.id, ip });
