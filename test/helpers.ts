@@ -6,6 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 
+/** Where every test server's log lines are collected for the whole run (see test/global-setup.ts). */
+export const SUITE_LOG_DIR = path.join(os.tmpdir(), 'freezer-manager-test-logs');
+
 export interface TestServer {
   app: FastifyInstance;
   url: string;
@@ -24,9 +27,14 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-test-'));
   const config = loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0', LOG_LEVEL: 'info', ...env });
   const logs: string[] = [];
+  // Every server's log also goes to one directory, which the global teardown searches for secrets.
+  const logFile = path.join(SUITE_LOG_DIR, `${process.pid}-${path.basename(dataDir)}.log`);
+  fs.mkdirSync(SUITE_LOG_DIR, { recursive: true });
   const loggerStream = new Writable({
     write(chunk: Buffer, _enc, done) {
-      logs.push(chunk.toString('utf8'));
+      const line = chunk.toString('utf8');
+      logs.push(line);
+      fs.appendFileSync(logFile, line);
       done();
     },
   });
