@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { SUITE_LOG_DIR } from './helpers.js';
+
+let logDir = '';
 
 /**
  * Token-shaped strings that must never reach a log: our API, session and reset tokens (fm_, fms_, fmr_
@@ -8,22 +10,24 @@ import { SUITE_LOG_DIR } from './helpers.js';
  */
 const SECRET_PATTERNS = [/\bfm[sr]?_[A-Za-z0-9_-]{43}\b/, /\b[0-9a-f]{64}\b/];
 
+/** A log directory of this run's own (test workers inherit the variable), so parallel runs do not mix. */
 export function setup(): void {
-  fs.rmSync(SUITE_LOG_DIR, { recursive: true, force: true });
-  fs.mkdirSync(SUITE_LOG_DIR, { recursive: true });
+  logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-test-logs-'));
+  process.env.FM_TEST_LOG_DIR = logDir;
 }
 
 /** After the whole suite: every log line of every test server is searched for a token. */
 export function teardown(): void {
   const leaks: string[] = [];
   let lines = 0;
-  for (const file of fs.existsSync(SUITE_LOG_DIR) ? fs.readdirSync(SUITE_LOG_DIR) : []) {
-    for (const line of fs.readFileSync(path.join(SUITE_LOG_DIR, file), 'utf8').split('\n')) {
+  for (const file of fs.readdirSync(logDir)) {
+    for (const line of fs.readFileSync(path.join(logDir, file), 'utf8').split('\n')) {
       if (!line) continue;
       lines += 1;
       if (SECRET_PATTERNS.some((pattern) => pattern.test(line))) leaks.push(`${file}: ${line.slice(0, 300)}`);
     }
   }
+  fs.rmSync(logDir, { recursive: true, force: true });
   if (leaks.length) {
     throw new Error(`${leaks.length} log line(s) hold a token:\n${leaks.slice(0, 10).join('\n')}`);
   }

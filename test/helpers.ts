@@ -6,8 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 
-/** Where every test server's log lines are collected for the whole run (see test/global-setup.ts). */
-export const SUITE_LOG_DIR = path.join(os.tmpdir(), 'freezer-manager-test-logs');
+/** Where every test server's log lines are collected for the whole run; test/global-setup.ts makes one per run. */
+export const SUITE_LOG_DIR = process.env.FM_TEST_LOG_DIR ?? path.join(os.tmpdir(), 'freezer-manager-test-logs');
 
 export interface TestServer {
   app: FastifyInstance;
