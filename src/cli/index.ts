@@ -5,9 +5,8 @@ import { ConfigError, loadConfig } from '../config.js';
 import { migrateToLatest, openDatabase } from '../db/database.js';
 import { AppError } from '../lib/errors.js';
 import { translate } from '../i18n/messages.js';
-import { serve } from '../server.js';
-import { seedDemo } from './seed-demo.js';
-import { formatReport, importLegacyData, LegacyImportError, readLegacySource } from '../features/legacy-import/legacy-import.service.js';
+// Commands load what they need when they run, so `migrate` or `help` does not load the whole server.
+import type { InventoryServices } from './seed-demo.js';
 
 const USAGE = `Usage: freezer-manager <command> [options]
 
@@ -24,13 +23,19 @@ Commands:
 
 Configuration comes from the environment (PORT, HOST, DATA_DIR, DATABASE_URL, ...): see the README.`;
 
-async function withServices<T>(fn: (services: import('../services.js').Services) => Promise<T>): Promise<T> {
-  const { buildApp } = await import('../app.js');
-  const app = await buildApp({ ...loadConfig(), logLevel: 'warn' });
+/** The inventory services on the configured database, without the HTTP server around them. */
+async function withServices<T>(fn: (services: InventoryServices) => Promise<T>): Promise<T> {
+  const [{ createUsersService }, { createFreezersService }, { createProductsService }] = await Promise.all([
+    import('../features/users/users.service.js'),
+    import('../features/freezers/freezers.service.js'),
+    import('../features/products/products.service.js'),
+  ]);
+  const db = openDatabase(loadConfig().databaseFile);
   try {
-    return await fn(app.services);
+    await migrateToLatest(db);
+    return await fn({ users: createUsersService(db), freezers: createFreezersService(db), products: createProductsService(db) });
   } finally {
-    await app.close();
+    await db.destroy();
   }
 }
 
@@ -38,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve': {
+      const { serve } = await import('../server.js');
       await serve(loadConfig());
       return -1; // keeps running
     }
@@ -84,6 +90,7 @@ async function main(argv: string[]): Promise<number> {
         console.error(USAGE);
         return 2;
       }
+      const { seedDemo } = await import('./seed-demo.js');
       const result = await withServices((s) => seedDemo(s));
       console.log(`Demo account: ${result.email} / ${result.password}`);
       console.log(`${result.freezers} freezers, ${result.products} products (${result.inside} inside).`);
@@ -97,6 +104,7 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       const config = loadConfig();
+      const { formatReport, importLegacyData, LegacyImportError, readLegacySource } = await import('../features/legacy-import/legacy-import.service.js');
       try {
         // Read everything first: a source that cannot be read leaves the database untouched, schema included.
         const data = await readLegacySource(positionals[0]!);

@@ -3,6 +3,9 @@ import type { Actor } from '../lib/actor.js';
 import { addDays, todayUtc } from '../lib/time.js';
 import type { Services } from '../services.js';
 
+/** What the demo needs: accounts, freezers and products. */
+export type InventoryServices = Pick<Services, 'users' | 'freezers' | 'products'>;
+
 /** Products of the original system's sample database (seed-data/freezer.sql): name, description, type id. */
 const CATALOGUE: ReadonlyArray<readonly [string, string, number]> = [
   ['Glace au citron', 'Glace maison au citron vert', 24],
@@ -53,7 +56,7 @@ type Event = { date: string; kind: 'in'; item: number } | { date: string; kind: 
  * Creates demo@freezer-manager.local with three freezers and about fourteen months of history
  * (products put in, eaten whole or a few portions at a time), through the same services as the API.
  */
-export async function seedDemo(services: Services): Promise<{ email: string; password: string; token: string; freezers: number; products: number; inside: number }> {
+export async function seedDemo(services: InventoryServices): Promise<{ email: string; password: string; token: string; freezers: number; products: number; inside: number }> {
   const email = 'demo@freezer-manager.local';
   const password = randomBytes(9).toString('base64url');
   const { user, secret } = await services.users.register({ email, password, language: 'en' }, null);

@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startServer } from '../helpers.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-cli-'));
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+/** Runs `freezer-manager ARGS` from the sources on a data directory of its own. */
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      path.join(root, 'node_modules/.bin/vite-node'),
+      [path.join(root, 'src/cli/index.ts'), ...args],
+      { cwd: root, env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env }, timeout: 30_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('freezer-manager', { timeout: 60_000 }, () => {
+  it('migrate creates the schema once, then says it is up to date', async () => {
+    const first = await cli(['migrate']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('Applied: 20261122_0001_initial');
+    expect(fs.existsSync(path.join(dataDir, 'freezer-manager.sqlite'))).toBe(true);
+    const second = await cli(['migrate']);
+    expect(second.stdout.trim()).toBe('The database is up to date.');
+  });
+
+  it('user create --admin makes an administrator whose printed token and password work', async () => {
+    const created = await cli(['user', 'create', '--email', 'Chef@Example.com', '--admin', '--language', 'fr']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain('Created admin chef@example.com');
+    const password = /Password: (\S+)/.exec(created.stdout)?.[1];
+    const token = /API token \(shown once\): (\S+)/.exec(created.stdout)?.[1];
+    expect(password).toBeTruthy();
+    expect(token).toMatch(/^fm_/);
+
+    const again = await cli(['user', 'create', '--email', 'chef@example.com']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already exists');
+
+    const server = await startServer({ DATA_DIR: dataDir });
+    try {
+      const me = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+      expect(await me.json()).toMatchObject({ email: 'chef@example.com', role: 'admin', language: 'fr' });
+      const login = await fetch(`${server.url}/api/v1/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'chef@example.com', password }),
+      });
+      expect(login.status).toBe(201);
+    } finally {
+      await server.app.close();
+    }
+  });
+
+  it('refuses bad arguments and bad configuration with a clear message and a non-zero exit', async () => {
+    // Independent invocations that touch no database: run them side by side.
+    const [unknown, noEmail, shortPassword, badLanguage, badConfig, help] = await Promise.all([
+      cli(['frobnicate']),
+      cli(['user', 'create']),
+      cli(['user', 'create', '--email', 'x@example.com', '--password', 'short']),
+      cli(['user', 'create', '--email', 'x@example.com', '--language', 'de']),
+      cli(['migrate'], { PORT: 'eighty' }),
+      cli(['help']),
+    ]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Unknown command "frobnicate"');
+    expect(noEmail.code).toBe(2);
+    expect(noEmail.stderr).toContain('Usage: freezer-manager');
+    expect(shortPassword.code).toBe(2);
+    expect(shortPassword.stderr).toContain('at least 8 characters');
+    expect(badLanguage.code).toBe(2);
+    expect(badConfig.code).toBe(1);
+    expect(badConfig.stderr).toContain('Configuration error: PORT must be a whole number');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('seed --demo');
+  });
+});
