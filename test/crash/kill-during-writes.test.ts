@@ -1,0 +1,121 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { client, signUp } from '../helpers.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-crash-'));
+let child: ChildProcess | undefined;
+afterAll(() => {
+  child?.kill('SIGKILL');
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** The real server in its own process (`freezer-manager serve`), on the crash test's data directory. */
+async function startServerProcess(port: number): Promise<{ process: ChildProcess; url: string }> {
+  const proc = spawn(path.join(root, 'node_modules/.bin/vite-node'), [path.join(root, 'src/cli/index.ts'), 'serve'], {
+    cwd: root,
+    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0' },
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 45_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return { process: proc, url };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  proc.kill('SIGKILL');
+  throw new Error('the server did not start');
+}
+
+describe('SIGKILL during a write load', { timeout: 120_000 }, () => {
+  it('loses no acknowledged write and leaves a consistent database', async () => {
+    const port = await freePort();
+    const first = await startServerProcess(port);
+    child = first.process;
+    const account = await signUp(first.url);
+    const api = client(first.url, account.token);
+    const freezer = (await api.post('/api/v1/freezers', { name: 'Crash test', boxCount: 10 })).body;
+
+    // Writers put products in and take some out as fast as they can until the process dies under them.
+    const acknowledged = new Map<number, { name: string; box: number; slot: number; takenOut: boolean }>();
+    let stop = false;
+    const writer = async (w: number) => {
+      for (let i = 0; !stop; i += 1) {
+        const name = `w${w}-${i}`;
+        try {
+          const res = await api.post('/api/v1/products', { name, typeId: 1, freezerId: freezer.id, box: 1 + ((w + i) % 10), quantity: 2 });
+          if (res.status !== 201) continue;
+          acknowledged.set(res.body.id, { name, box: res.body.box, slot: res.body.slot, takenOut: false });
+          if (i % 3 === 0) {
+            const out = await api.post(`/api/v1/products/${res.body.id}/take-out`, { portions: 1 });
+            if (out.status === 200) acknowledged.get(res.body.id)!.takenOut = true;
+          }
+        } catch {
+          return; // connection refused or reset: the server is gone
+        }
+      }
+    };
+    const writers = Array.from({ length: 8 }, (_, w) => writer(w));
+    while (acknowledged.size < 60) await new Promise((r) => setTimeout(r, 20));
+    first.process.kill('SIGKILL');
+    await new Promise((r) => first.process.once('exit', r));
+    stop = true;
+    await Promise.all(writers);
+    expect(acknowledged.size).toBeGreaterThanOrEqual(60);
+
+    // The file is intact.
+    const file = path.join(dataDir, 'freezer-manager.sqlite');
+    const sqlite = new Database(file);
+    expect(sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(sqlite.pragma('foreign_key_check')).toEqual([]);
+    sqlite.close();
+
+    // After a restart every acknowledged write is there, as it was acknowledged.
+    const second = await startServerProcess(port);
+    child = second.process;
+    const again = client(second.url, account.token);
+    const all = (await again.get('/api/v1/products?status=all&limit=500')).body.items as Array<{ id: number; name: string; box: number; slot: number; quantity: number; sourceProductId: number | null }>;
+    const byId = new Map(all.map((p) => [p.id, p]));
+    for (const [id, expected] of acknowledged) {
+      const row = byId.get(id);
+      expect(row, `acknowledged product ${id}`).toBeDefined();
+      expect(row).toMatchObject({ name: expected.name, box: expected.box, slot: expected.slot });
+      if (expected.takenOut) {
+        expect(row!.quantity).toBe(1);
+        expect(all.some((p) => p.sourceProductId === id && p.quantity === 1)).toBe(true);
+      }
+    }
+    // No half-written take-out: every history row points at a product whose portions add up.
+    for (const history of all.filter((p) => p.sourceProductId !== null)) {
+      expect(byId.get(history.sourceProductId!)?.quantity).toBe(1);
+    }
+    // Slots are still unique among the products inside.
+    const inside = all.filter((p) => p.sourceProductId === null).map((p) => `${p.box}/${p.slot}`);
+    expect(new Set(inside).size).toBe(inside.length);
+    // SIGTERM is a graceful stop: the process closes the server and the database and exits with 0.
+    const exited = new Promise<number | null>((r) => second.process.once('exit', (code) => r(code)));
+    second.process.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
