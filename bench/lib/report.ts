@@ -1,0 +1,148 @@
+import type { Manifest } from '../dataset.js';
+import type { ScenarioKind } from '../scenarios.js';
+import type { LoadResult } from './load.js';
+import type { MachineInfo } from './machine.js';
+
+export interface ScenarioReport {
+  name: string;
+  kind: ScenarioKind;
+  description: string;
+  target: string;
+  skipped?: string;
+  result?: LoadResult;
+  /** One connection, one request at a time: the time a request takes with no queue. */
+  serial?: { p50: number; p99: number; rps: number };
+  /** okRps / ceiling rps. */
+  ceilingRatio?: number;
+  met?: boolean;
+  /** Server RSS (MiB) at the end of the scenario. */
+  serverRssMiB?: number;
+  /**
+   * CPU time the server process used per answer during the measured run (user + system, ms). Does not
+   * depend on how busy the machine is: 1000 / this = answers per second on one dedicated core.
+   */
+  serverCpuMsPerRequest?: number;
+}
+
+export interface BenchReport {
+  schema: 1;
+  takenAt: string;
+  machine: MachineInfo;
+  git: { commit: string; dirty: boolean };
+  options: { users: number; products: number; duration: number; warmup: number; connections: number; only: string[] };
+  dataset: { counts: Manifest['counts']; generationSeconds: number; reused: boolean };
+  ceiling: { before: LoadResult; after: LoadResult; rps: number; cpuMsPerRequest?: number };
+  scenarios: ScenarioReport[];
+  notes: string[];
+}
+
+const n = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const cpu = (value: number) => (value >= 10 ? n(value, 1) : n(value, 3));
+const ms = (value: number) => (value >= 100 ? n(value, 0) : value >= 10 ? n(value, 1) : n(value, 2));
+
+export function machineLine(machine: MachineInfo): string {
+  return `${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node.js ${machine.node}, ${machine.os}; load average ${machine.loadAverageAtStart} at start`;
+}
+
+export function scenarioTable(report: BenchReport): string {
+  const lines = [
+    '| scenario | kind | req/s (2xx) | % of ceiling | p50 ms | p99 ms | p50 ms, 1 conn | server CPU ms/req | errors | target | met |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|---|:-:|',
+    `| ceiling (bare node:http) | — | ${n(report.ceiling.rps)} | 100 % | ${ms(report.ceiling.before.latency.p50)} | ${ms(report.ceiling.before.latency.p99)} | — | ${report.ceiling.cpuMsPerRequest === undefined ? '—' : cpu(report.ceiling.cpuMsPerRequest)} | ${report.ceiling.before.errors + report.ceiling.after.errors} | — | — |`,
+  ];
+  for (const s of report.scenarios) {
+    if (s.skipped || !s.result) {
+      lines.push(`| ${s.name} | ${s.kind} | skipped: ${s.skipped ?? 'not run'} | | | | | | | ${s.target} | — |`);
+      continue;
+    }
+    const r = s.result;
+    lines.push(
+      `| ${s.name} | ${s.kind} | ${n(r.okRps)} | ${n((s.ceilingRatio ?? 0) * 100, 1)} % | ${ms(r.latency.p50)} | ${ms(r.latency.p99)} | ${s.serial ? ms(s.serial.p50) : '—'} | ${s.serverCpuMsPerRequest === undefined ? '—' : cpu(s.serverCpuMsPerRequest)} | ${n(r.errors)} | ${s.target} | ${s.met === undefined ? '—' : s.met ? 'yes' : '**no**'} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function markdown(report: BenchReport): string {
+  const c = report.dataset.counts;
+  const o = report.options;
+  return [
+    `### Benchmark, ${report.takenAt.slice(0, 16).replace('T', ' ')} UTC (commit ${report.git.commit}${report.git.dirty ? ', uncommitted changes' : ''})`,
+    '',
+    `- Machine: ${machineLine(report.machine)}.`,
+    `- Dataset: ${n(c.users)} users, ${n(c.freezers)} freezers, ${n(c.products)} product rows (${n(c.inside)} inside, ${n(c.partialTakeOutRows)} partial take-out rows), ${n(c.auditRows)} audit rows; ${report.dataset.reused ? 'reused' : `generated in ${report.dataset.generationSeconds} s`}.`,
+    `- Run: ${o.duration} s measured per scenario after ${o.warmup} s of warm-up, ${o.connections} connections (autocannon in the parent process, the server in a child process), SQLite on local disk.`,
+    `- Ceiling: bare \`node:http\` answering a fixed JSON body: ${n(report.ceiling.before.okRps)} req/s before the scenarios, ${n(report.ceiling.after.okRps)} after; ratios use the mean, ${n(report.ceiling.rps)}.`,
+    '- "server CPU ms/req": CPU time (user + system) the server process spent per answer during the measured run; it hardly depends on how busy the machine is, and 1000 / it is the rate one dedicated core would reach.',
+    '',
+    scenarioTable(report),
+    '',
+    ...(report.notes.length ? ['Notes:', '', ...report.notes.map((note) => `- ${note}`), ''] : []),
+  ].join('\n');
+}
+
+export interface SoakReport {
+  schema: 1;
+  takenAt: string;
+  machine: MachineInfo;
+  git: { commit: string; dirty: boolean };
+  options: { users: number; products: number; connections: number; minutes: number };
+  dataset: { counts: Manifest['counts']; generationSeconds: number; reused: boolean };
+  mix: Record<string, number>;
+  max: LoadResult;
+  targetRps: number;
+  soak: LoadResult;
+  perKind: Record<string, Record<string, number>>;
+  /** Per-second answers during the soak (the slowest seconds show stalls). */
+  perSecond: { min: number; median: number; max: number };
+  memory: {
+    samples: Array<{ t: number; rssMiB: number; heapUsedMiB: number }>;
+    startRssMiB: number;
+    endRssMiB: number;
+    peakRssMiB: number;
+    growthMiB: number;
+    growthPercent: number;
+    /** Least-squares slope of RSS after the first minute, MiB per minute; null when the soak was too short. */
+    slopeMiBPerMinute: number | null;
+    startHeapMiB: number;
+    endHeapMiB: number;
+  };
+  notes: string[];
+}
+
+export function soakMarkdown(report: SoakReport): string {
+  const m = report.memory;
+  const s = report.soak;
+  const c = report.dataset.counts;
+  const mix = Object.entries(report.mix)
+    .filter(([, w]) => w > 0)
+    .map(([name, w]) => `${name} ${w} %`)
+    .join(', ');
+  const errorsByKind = Object.entries(report.perKind)
+    .map(([kind, codes]) => `${kind}: ${Object.entries(codes).map(([code, count]) => `${code}×${n(count)}`).join(' ')}`)
+    .join('; ');
+  return [
+    `### Soak, ${report.takenAt.slice(0, 16).replace('T', ' ')} UTC (commit ${report.git.commit}${report.git.dirty ? ', uncommitted changes' : ''})`,
+    '',
+    `- Machine: ${machineLine(report.machine)}.`,
+    `- Dataset: ${n(c.users)} users, ${n(c.products)} product rows (${n(c.inside)} inside).`,
+    `- Workload: ${mix}; ${report.options.connections} connections.`,
+    `- Maximum of that mix: ${n(report.max.okRps)} req/s (p99 ${ms(report.max.latency.p99)} ms); soak at half: ${n(report.targetRps)} req/s for ${report.options.minutes} min.`,
+    '',
+    '| | value |',
+    '|---|--:|',
+    `| requests answered | ${n(s.requests)} |`,
+    `| achieved req/s (2xx) | ${n(s.okRps)} |`,
+    `| errors (non-2xx, socket, timeouts) | ${n(s.errors)} |`,
+    `| latency p50 / p99 / max ms | ${ms(s.latency.p50)} / ${ms(s.latency.p99)} / ${ms(s.latency.max)} |`,
+    `| answers per second min / median / max | ${n(report.perSecond.min)} / ${n(report.perSecond.median)} / ${n(report.perSecond.max)} |`,
+    `| server RSS start → end (peak) MiB | ${n(m.startRssMiB, 1)} → ${n(m.endRssMiB, 1)} (${n(m.peakRssMiB, 1)}) |`,
+    `| RSS growth | ${n(m.growthMiB, 1)} MiB (${n(m.growthPercent, 1)} %) |`,
+    `| RSS trend after the first minute | ${m.slopeMiBPerMinute === null ? 'n/a (needs a soak of 2 min or more)' : `${n(m.slopeMiBPerMinute, 2)} MiB/min`} |`,
+    `| V8 heap used start → end MiB | ${n(m.startHeapMiB, 1)} → ${n(m.endHeapMiB, 1)} |`,
+    '',
+    `Answers by kind and status: ${errorsByKind}.`,
+    '',
+    ...(report.notes.length ? ['Notes:', '', ...report.notes.map((note) => `- ${note}`), ''] : []),
+  ].join('\n');
+}

@@ -1,0 +1,396 @@
+/**
+ * npm run bench: builds (or reuses) the dataset, starts the ceiling and the application in child
+ * processes on 127.0.0.1, runs every scenario with autocannon, writes bench/results/ and prints the table.
+ * npm run bench:soak (or --soak): the mixed workload at half its measured maximum for --soak-minutes.
+ *
+ * Everything is bounded: each load runs for a fixed time, the children exit when asked, when this process
+ * goes away, or after a hard limit of their own.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DATABASE_FILE, existingDataset, generateDataset, readTokens, type Manifest } from './dataset.js';
+import { explain } from './explain.js';
+import { parseArgs, USAGE, type BenchOptions } from './lib/args.js';
+import { runLoad, type LoadResult, type RequestSpec } from './lib/load.js';
+import { gitInfo, machineInfo } from './lib/machine.js';
+import type { MemorySample } from './lib/child.js';
+import { startChild, type Child } from './lib/processes.js';
+import { rng } from './lib/random.js';
+import { markdown, soakMarkdown, type BenchReport, type ScenarioReport, type SoakReport } from './lib/report.js';
+import { createMixedWorkload, createScenarios, meetsTarget, targetText, type Scenario, type ScenarioContext } from './scenarios.js';
+
+const MiB = 2 ** 20;
+const say = (line: string) => console.log(line);
+const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+async function dataset(options: BenchOptions): Promise<{ dir: string; manifest: Manifest; reused: boolean }> {
+  const dir = path.join(options.dataDir, `${options.users}u-${options.products}p-s${options.seed}`, 'pristine');
+  const spec = { users: options.users, products: options.products, seed: options.seed };
+  const existing = options.regenerate ? undefined : await existingDataset(dir, spec);
+  if (existing) {
+    say(`dataset: reusing ${dir} (generated in ${existing.seconds} s)`);
+    return { dir, manifest: existing, reused: true };
+  }
+  say(`dataset: generating ${options.users.toLocaleString('en-US')} users × ${options.products.toLocaleString('en-US')} products into ${dir}`);
+  const manifest = await generateDataset({ dataDir: dir, ...spec, log: say });
+  say(`dataset: done in ${manifest.seconds} s (${manifest.counts.inside.toLocaleString('en-US')} products inside)`);
+  return { dir, manifest, reused: false };
+}
+
+/** A fresh copy of the pristine database for this run: writes never change the cached dataset. */
+function runCopy(pristineDir: string): string {
+  const runDir = path.join(path.dirname(pristineDir), 'run');
+  fs.rmSync(runDir, { recursive: true, force: true });
+  fs.mkdirSync(runDir, { recursive: true });
+  fs.copyFileSync(path.join(pristineDir, DATABASE_FILE), path.join(runDir, DATABASE_FILE));
+  return runDir;
+}
+
+function lastRssMiB(child: Child): number | undefined {
+  const last = child.memory[child.memory.length - 1];
+  return last ? round(last.rss / MiB) : undefined;
+}
+
+/** CPU time (ms) a child spent per request sent, between two samples. */
+function cpuPerRequest(before: MemorySample, after: MemorySample, result: LoadResult): number | undefined {
+  const requests = Math.max(result.sent, result.requests);
+  return requests > 0 ? Math.round(((after.cpuMicros - before.cpuMicros) / 1000 / requests) * 1000) / 1000 : undefined;
+}
+
+async function ceilingRun(options: BenchOptions, runDir: string, maxSeconds: number): Promise<{ result: LoadResult; cpuMsPerRequest: number | undefined }> {
+  const ceiling = await startChild('ceiling-child.js', { name: 'ceiling', env: {}, logFile: path.join(runDir, 'ceiling.log'), maxSeconds });
+  try {
+    const next = (): RequestSpec => ({ method: 'GET', path: '/' });
+    if (options.warmup > 0) await runLoad({ url: ceiling.url, connections: options.connections, duration: options.warmup, next });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = await ceiling.sample();
+    const result = await runLoad({ url: ceiling.url, connections: options.connections, duration: options.duration, next });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const after = await ceiling.sample();
+    return { result, cpuMsPerRequest: cpuPerRequest(before, after, result) };
+  } finally {
+    await ceiling.stop();
+  }
+}
+
+async function startApp(runDir: string, maxSeconds: number, memoryIntervalMs: number, profile = false): Promise<Child> {
+  return startChild('server-child.js', {
+    name: 'application',
+    env: { BENCH_DATA_DIR: runDir, BENCH_MEMORY_INTERVAL_MS: String(memoryIntervalMs) },
+    logFile: path.join(runDir, 'server.log'),
+    maxSeconds,
+    ...(profile ? { execArgv: ['--cpu-prof', '--cpu-prof-dir', path.join(runDir, 'profiles')] } : {}),
+  });
+}
+
+/**
+ * Requests still in flight when a load stops keep the server busy for a while (32 general trends or
+ * logins are seconds of work): wait until it has drained them, so the next measurement does not queue
+ * behind them. /readyz runs `select 1` through the same single database connection, behind every query
+ * already waiting for it; two quick answers in a row mean the backlog is gone.
+ */
+async function settle(app: Child): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  let quick = 0;
+  while (quick < 2 && Date.now() < deadline) {
+    const t = performance.now();
+    try {
+      const response = await fetch(`${app.url}/readyz`);
+      await response.arrayBuffer();
+    } catch {
+      // the next try tells
+    }
+    quick = performance.now() - t < 50 ? quick + 1 : 0;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const serialSeconds = (options: BenchOptions) => Math.min(3, Math.max(2, options.duration / 4));
+
+async function runScenario(scenario: Scenario, app: Child, options: BenchOptions, ceilingRps: number): Promise<ScenarioReport> {
+  const base: ScenarioReport = { name: scenario.name, kind: scenario.kind, description: scenario.description, target: targetText(scenario.kind) };
+  const skip = scenario.prepare ? await scenario.prepare() : undefined;
+  if (skip) {
+    say(`  ${scenario.name}: skipped (${skip})`);
+    return { ...base, skipped: skip };
+  }
+  const next = () => scenario.next();
+  if (options.warmup > 0) await runLoad({ url: app.url, connections: options.connections, duration: options.warmup, next });
+  await settle(app);
+  const serial = await runLoad({ url: app.url, connections: 1, duration: serialSeconds(options), next });
+  await settle(app);
+  const cpuBefore = await app.sample();
+  const result = await runLoad({ url: app.url, connections: options.connections, duration: options.duration, next });
+  await settle(app);
+  const cpuAfter = await app.sample();
+  const cpuMs = cpuPerRequest(cpuBefore, cpuAfter, result);
+  const ceilingRatio = ceilingRps > 0 ? result.okRps / ceilingRps : 0;
+  const met = meetsTarget(scenario.kind, result, ceilingRps);
+  const rss = lastRssMiB(app);
+  say(
+    `  ${scenario.name}: ${result.okRps} req/s (${round(ceilingRatio * 100)} % of ceiling), p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, 1-conn p50 ${serial.latency.p50} ms, server CPU ${cpuMs} ms/req, errors ${result.errors}${result.errors ? ` ${JSON.stringify(result.statusCodes)}` : ''}`,
+  );
+  return {
+    ...base,
+    result,
+    serial: { p50: serial.latency.p50, p99: serial.latency.p99, rps: serial.okRps },
+    ceilingRatio: round(ceilingRatio, 4),
+    ...(met === undefined ? {} : { met }),
+    ...(rss === undefined ? {} : { serverRssMiB: rss }),
+    ...(cpuMs === undefined ? {} : { serverCpuMsPerRequest: cpuMs }),
+  };
+}
+
+function writeResults(resultsDir: string, label: string, json: unknown, md: string, takenAt: string): string[] {
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const stamp = takenAt.replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const files = [
+    path.join(resultsDir, `${label}.json`),
+    path.join(resultsDir, `${label}.md`),
+    path.join(resultsDir, 'history', `${stamp}-${label}.json`),
+  ];
+  fs.mkdirSync(path.join(resultsDir, 'history'), { recursive: true });
+  fs.writeFileSync(files[0] as string, `${JSON.stringify(json, null, 2)}\n`);
+  fs.writeFileSync(files[1] as string, md);
+  fs.writeFileSync(files[2] as string, `${JSON.stringify(json, null, 2)}\n`);
+  return files;
+}
+
+function noiseNotes(machine: ReturnType<typeof machineInfo>, ceiling: { before: LoadResult; after: LoadResult }): string[] {
+  const notes: string[] = [];
+  if (machine.loadAverageAtStart > machine.cores * 0.5) {
+    notes.push(`The machine was busy when the run started (load average ${machine.loadAverageAtStart} on ${machine.cores} cores): absolute numbers are low, the ratios to the ceiling compare better.`);
+  }
+  const drift = Math.abs(ceiling.before.okRps - ceiling.after.okRps) / Math.max(1, Math.max(ceiling.before.okRps, ceiling.after.okRps));
+  if (drift > 0.15) notes.push(`The ceiling moved by ${round(drift * 100)} % between the start and the end of the run: other work on the machine changed meanwhile.`);
+  return notes;
+}
+
+async function benchmark(options: BenchOptions): Promise<void> {
+  const machine = machineInfo();
+  const git = gitInfo();
+  const takenAt = new Date().toISOString();
+  const data = await dataset(options);
+  if (options.generateOnly) return;
+  const runDir = runCopy(data.dir);
+  const tokens = readTokens(data.dir);
+  const ctx: ScenarioContext = { url: '', tokens, databaseFile: path.join(runDir, DATABASE_FILE), random: rng(options.seed + 1) };
+  const all = createScenarios(ctx);
+  const unknown = options.only.filter((name) => !all.some((s) => s.name === name));
+  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; there are: ${all.map((s) => s.name).join(', ')}`);
+  const scenarios = options.only.length ? all.filter((s) => options.only.includes(s.name)) : all;
+  const perScenario = options.warmup + options.duration + serialSeconds(options) + 60;
+  const maxSeconds = 300 + 2 * (2 * (options.warmup + options.duration) + scenarios.length * perScenario);
+
+  say(`machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node.js ${machine.node}, load average ${machine.loadAverageAtStart}`);
+  say(`ceiling: bare node:http, ${options.connections} connections, ${options.duration} s`);
+  const ceilingBefore = await ceilingRun(options, runDir, maxSeconds);
+  const before = ceilingBefore.result;
+  say(`  ${before.okRps} req/s, p50 ${before.latency.p50} ms, p99 ${before.latency.p99} ms, server CPU ${ceilingBefore.cpuMsPerRequest} ms/req`);
+
+  const reports: ScenarioReport[] = [];
+  const app = await startApp(runDir, maxSeconds, 2000, options.profile);
+  ctx.url = app.url;
+  say(`application: pid ${app.pid} on ${app.url}, database ${ctx.databaseFile}`);
+  try {
+    for (const scenario of scenarios) reports.push(await runScenario(scenario, app, options, before.okRps));
+  } finally {
+    await app.stop();
+  }
+  if (options.profile) say(`CPU profile of the application: ${path.join(runDir, 'profiles')}`);
+
+  say('ceiling again (the machine may have changed meanwhile)');
+  const ceilingAfter = await ceilingRun(options, runDir, maxSeconds);
+  const after = ceilingAfter.result;
+  say(`  ${after.okRps} req/s, server CPU ${ceilingAfter.cpuMsPerRequest} ms/req`);
+  const ceilingCpu = [ceilingBefore.cpuMsPerRequest, ceilingAfter.cpuMsPerRequest].filter((v): v is number => v !== undefined);
+  const ceilingRps = round((before.okRps + after.okRps) / 2);
+  for (const report of reports) {
+    if (!report.result) continue;
+    report.ceilingRatio = round(report.result.okRps / ceilingRps, 4);
+    const met = meetsTarget(report.kind, report.result, ceilingRps);
+    if (met !== undefined) report.met = met;
+  }
+
+  const notes = [
+    ...noiseNotes(machine, { before, after }),
+    'The load generator (autocannon) shares the machine with the server: on 2 cores each gets about one.',
+    'Writes change the run’s copy of the dataset only; the scenarios run in the order shown, reads first.',
+    ...reports.filter((r) => r.skipped).map((r) => `${r.name} skipped: ${r.skipped}.`),
+  ];
+  const report: BenchReport = {
+    schema: 1,
+    takenAt,
+    machine,
+    git,
+    options: { users: options.users, products: options.products, duration: options.duration, warmup: options.warmup, connections: options.connections, only: options.only },
+    dataset: { counts: data.manifest.counts, generationSeconds: data.manifest.seconds, reused: data.reused },
+    ceiling: {
+      before,
+      after,
+      rps: ceilingRps,
+      ...(ceilingCpu.length ? { cpuMsPerRequest: Math.round((ceilingCpu.reduce((a, b) => a + b, 0) / ceilingCpu.length) * 1000) / 1000 } : {}),
+    },
+    scenarios: reports,
+    notes,
+  };
+  const label = options.only.length ? 'latest-partial' : options.users === 10_000 && options.products === 1_000_000 ? 'latest-large' : options.users === 1_000 && options.products === 100_000 ? 'latest' : `latest-${options.users}u-${options.products}p`;
+  const md = markdown(report);
+  const files = writeResults(options.resultsDir, label, report, md, takenAt);
+  say('');
+  say(md);
+  say(`written: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
+}
+
+async function soak(options: BenchOptions): Promise<void> {
+  const machine = machineInfo();
+  const git = gitInfo();
+  const takenAt = new Date().toISOString();
+  const data = await dataset(options);
+  const runDir = runCopy(data.dir);
+  const tokens = readTokens(data.dir);
+  const ctx: ScenarioContext = { url: '', tokens, databaseFile: path.join(runDir, DATABASE_FILE), random: rng(options.seed + 2) };
+  const soakSeconds = Math.round(options.soakMinutes * 60);
+  const maxSeconds = 600 + 2 * (options.warmup + options.duration + soakSeconds);
+  const app = await startApp(runDir, maxSeconds, 5000, options.profile);
+  ctx.url = app.url;
+  say(`application: pid ${app.pid} on ${app.url}`);
+  try {
+    const scenarios = createScenarios(ctx);
+    const seedApi = scenarios.find((s) => s.name === 'seed-get-product');
+    const seedSkip = seedApi?.prepare ? await seedApi.prepare() : 'missing';
+    const workload = createMixedWorkload(ctx, scenarios, seedSkip === undefined);
+    const next = () => workload.next();
+    const onResponse = workload.onResponse.bind(workload);
+    if (options.warmup > 0) await runLoad({ url: app.url, connections: options.connections, duration: options.warmup, next, onResponse });
+    await settle(app);
+    say(`maximum of the mixed workload: ${options.duration} s as fast as it goes`);
+    const max = await runLoad({ url: app.url, connections: options.connections, duration: options.duration, next, onResponse });
+    await settle(app);
+    const targetRps = Math.max(1, Math.floor(max.okRps / 2));
+    say(`  ${max.okRps} req/s, p99 ${max.latency.p99} ms; soak at ${targetRps} req/s for ${options.soakMinutes} min`);
+
+    const startSample = app.memory.length;
+    const perKind: Record<string, Record<string, number>> = {};
+    const perSecond: number[] = [];
+    let elapsed = 0;
+    const result = await runLoad({
+      url: app.url,
+      connections: options.connections,
+      duration: soakSeconds,
+      overallRate: targetRps,
+      next,
+      onResponse: (status, body, kind) => {
+        const name = (kind ?? 'other').replace(/:.*$/, '');
+        const codes = (perKind[name] ??= {});
+        codes[status] = (codes[status] ?? 0) + 1;
+        onResponse(status, body, kind);
+      },
+      onTick: (count) => {
+        perSecond.push(count);
+        elapsed += 1;
+        if (elapsed % 60 === 0) {
+          const rss = lastRssMiB(app);
+          say(`  ${elapsed / 60} min: ${count} req/s this second, server RSS ${rss} MiB, ${workload.pool.size} products in the take-out pool`);
+        }
+      },
+    });
+    // One more memory report after the load.
+    await new Promise((resolve) => setTimeout(resolve, 5500));
+    const samples = app.memory.slice(Math.max(0, startSample - 1));
+    const first = samples[0] ?? { t: 0, rss: 0, heapUsed: 0 };
+    const last = samples[samples.length - 1] ?? first;
+    const peak = Math.max(...samples.map((s) => s.rss));
+    const steady = samples.filter((s) => s.t - first.t >= 60_000);
+    let slope: number | null = null;
+    if (steady.length >= 3) {
+      const xs = steady.map((s) => (s.t - first.t) / 60_000);
+      const ys = steady.map((s) => s.rss / MiB);
+      const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+      const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+      let num = 0;
+      let den = 0;
+      xs.forEach((x, i) => {
+        num += (x - mx) * ((ys[i] as number) - my);
+        den += (x - mx) ** 2;
+      });
+      slope = den ? num / den : 0;
+    }
+    const sortedSeconds = perSecond.slice().sort((a, b) => a - b);
+    const report: SoakReport = {
+      schema: 1,
+      takenAt,
+      machine,
+      git,
+      options: { users: options.users, products: options.products, connections: options.connections, minutes: options.soakMinutes },
+      dataset: { counts: data.manifest.counts, generationSeconds: data.manifest.seconds, reused: data.reused },
+      mix: workload.mix,
+      max,
+      targetRps,
+      soak: result,
+      perKind,
+      perSecond: { min: sortedSeconds[0] ?? 0, median: sortedSeconds[Math.floor(sortedSeconds.length / 2)] ?? 0, max: sortedSeconds[sortedSeconds.length - 1] ?? 0 },
+      memory: {
+        samples: samples.map((s) => ({ t: s.t, rssMiB: round(s.rss / MiB), heapUsedMiB: round(s.heapUsed / MiB) })),
+        startRssMiB: round(first.rss / MiB),
+        endRssMiB: round(last.rss / MiB),
+        peakRssMiB: round(peak / MiB),
+        growthMiB: round((last.rss - first.rss) / MiB),
+        growthPercent: first.rss ? round(((last.rss - first.rss) / first.rss) * 100) : 0,
+        slopeMiBPerMinute: slope === null ? null : round(slope, 3),
+        startHeapMiB: round(first.heapUsed / MiB),
+        endHeapMiB: round(last.heapUsed / MiB),
+      },
+      notes: [
+        ...(machine.loadAverageAtStart > machine.cores * 0.5 ? [`The machine was busy when the soak started (load average ${machine.loadAverageAtStart} on ${machine.cores} cores).`] : []),
+        'RSS comes from process.memoryUsage() in the server process, sent over IPC every 5 s (no HTTP endpoint).',
+        'The take-out pool is fed by the products the soak adds, so writes go on for the whole soak.',
+      ],
+    };
+    const label = options.users === 1_000 && options.products === 100_000 ? 'soak-latest' : `soak-latest-${options.users}u-${options.products}p`;
+    const md = soakMarkdown(report);
+    const files = writeResults(options.resultsDir, label, report, md, takenAt);
+    say('');
+    say(md);
+    say(`written: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
+  } finally {
+    await app.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  let options: BenchOptions;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+  if (options.help) {
+    console.log(USAGE);
+    console.log('scenarios: list-inside, search, seed-get-product, trends-general, trends-personal, add-product, take-out, login');
+    return;
+  }
+  // A hard stop for the whole bench, whatever happens (the children have their own).
+  const limitSeconds = 3 * 3600 + (options.soak ? options.soakMinutes * 60 : 0);
+  setTimeout(() => {
+    console.error(`bench: ${limitSeconds} s limit reached, stopping`);
+    process.exit(4);
+  }, limitSeconds * 1000).unref();
+  if (options.explain) {
+    const data = await dataset(options);
+    const label = options.users === 1_000 && options.products === 100_000 ? 'explain-latest' : `explain-latest-${options.users}u-${options.products}p`;
+    const file = path.join(options.resultsDir, `${label}.md`);
+    say(await explain(data.dir, file));
+    say(`written: ${path.relative(process.cwd(), file)}`);
+  } else if (options.soak) await soak(options);
+  else await benchmark(options);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  },
+);
