@@ -12,6 +12,8 @@ import type { Config } from './config.js';
 import { migrateToLatest, openDatabase, type Db } from './db/database.js';
 import { adminRoutes } from './features/admin/admin.routes.js';
 import { freezersRoutes } from './features/freezers/freezers.routes.js';
+import { photosUploadRoutes } from './features/photos/photos-upload.routes.js';
+import { photosRoutes } from './features/photos/photos.routes.js';
 import { passwordResetsRoutes } from './features/password-resets/password-resets.routes.js';
 import { productsRoutes } from './features/products/products.routes.js';
 import { SeedFormatError } from './features/seed-api/seed-api.format.js';
@@ -37,6 +39,7 @@ export interface BuildOptions {
 }
 
 const API_PREFIX = '/api/v1';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const HOME_PAGE = `<!doctype html>
 <html lang="en">
@@ -83,6 +86,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('config', config);
   app.decorate('db', db);
   app.decorate('services', createServices(db, config, mailer, app.log));
+  // Photos: sweep what a crash left in the photo storage and resume previews once ready; stop the preview worker before the database closes.
+  app.addHook('onReady', async () => app.services.photos.start());
+  app.addHook('preClose', async () => app.services.photos.close());
 
   registerValidators(app);
   registerErrorHandling(app, config.bodyLimit);
@@ -91,6 +97,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerJsonBody(app);
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
+    // A successful write anywhere (a product renamed, a type changed...) may change photo search answers.
+    if (!SAFE_METHODS.has(request.method) && reply.statusCode < 400) await app.services.photos.invalidateSearch();
     return payload;
   });
 
@@ -133,6 +141,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         { name: 'freezers', description: 'Freezers and their boxes' },
         { name: 'products', description: 'What is inside, and the history' },
         { name: 'trends', description: 'What people store and eat' },
+        { name: 'photos', description: 'Photos of products and boxes: bulk upload, previews, share links, search' },
         { name: 'admin', description: 'Administration' },
         { name: 'health', description: 'Probes' },
         {
@@ -172,6 +181,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     async (request, reply) => {
       try {
         await sql`select 1`.execute(db);
+        try {
+          await app.services.photos.checkStorage();
+        } catch (err) {
+          request.log.error({ err }, 'readiness check failed: photo storage');
+          return sendProblem(request, reply, 503, 'not-ready', { reason: 'photo storage' });
+        }
         return { status: 'ready' };
       } catch (err) {
         request.log.error({ err }, 'readiness check failed');
@@ -189,7 +204,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       api.addHook('preValidation', async (request) => {
         if (request.body === undefined && request.routeOptions.config?.optionalBody) request.body = {};
       });
-      for (const routes of [usersRoutes, sessionsRoutes, passwordResetsRoutes, tokensRoutes, typesRoutes, freezersRoutes, productsRoutes, trendsRoutes, adminRoutes]) {
+      for (const routes of [usersRoutes, sessionsRoutes, passwordResetsRoutes, tokensRoutes, typesRoutes, freezersRoutes, productsRoutes, trendsRoutes, adminRoutes, photosRoutes, photosUploadRoutes]) {
         await api.register(routes);
       }
     },

@@ -27,6 +27,31 @@ export interface Config {
   bodyLimit: number;
   sessionTtlDays: number;
   passwordResetTtlMinutes: number;
+  /** Photo uploads: limits and previews. */
+  photos: PhotoConfig;
+  /** S3-compatible object storage for photos; undefined: photos live under DATA_DIR/photos. */
+  s3: S3Config | undefined;
+}
+
+export interface PhotoConfig {
+  /** Largest file accepted in an upload (PHOTO_MAX_FILE_BYTES, default 25 MB). */
+  maxFileBytes: number;
+  /** Largest total of the files of one upload request (PHOTO_MAX_REQUEST_BYTES, default 2 GiB). */
+  maxRequestBytes: number;
+  /** Most files in one upload request (PHOTO_MAX_FILES, default 1000). */
+  maxFiles: number;
+  /** Largest image accepted, in pixels (PHOTO_MAX_PIXELS, default 100 megapixels): decompression bombs are refused. */
+  maxPixels: number;
+  /** Previews made at once in the background (PHOTO_PREVIEW_CONCURRENCY, default 2). */
+  previewConcurrency: number;
+}
+
+export interface S3Config {
+  endpoint: string | undefined;
+  bucket: string;
+  region: string;
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -64,6 +89,23 @@ function databaseFile(env: Env, dataDir: string): string {
   throw new ConfigError(`DATABASE_URL must start with sqlite: (got "${url.split(':')[0]}:")`);
 }
 
+function s3Config(env: Env): S3Config | undefined {
+  const bucket = env.S3_BUCKET?.trim();
+  if (!bucket) return undefined;
+  const endpoint = env.S3_ENDPOINT?.trim() || undefined;
+  if (endpoint) {
+    try {
+      new URL(endpoint);
+    } catch {
+      throw new ConfigError(`S3_ENDPOINT must be an absolute URL, got "${endpoint}"`);
+    }
+  }
+  const accessKeyId = env.S3_ACCESS_KEY_ID?.trim() || undefined;
+  const secretAccessKey = env.S3_SECRET_ACCESS_KEY?.trim() || undefined;
+  if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) throw new ConfigError('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both or neither');
+  return { endpoint, bucket, region: env.S3_REGION?.trim() || 'us-east-1', accessKeyId, secretAccessKey };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = int(env, 'PORT', 8080, 0, 65535);
   const host = env.HOST?.trim() || '127.0.0.1';
@@ -94,5 +136,13 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimit: int(env, 'BODY_LIMIT', 64 * 1024, 1024, 16 * 1024 * 1024),
     sessionTtlDays: int(env, 'SESSION_TTL_DAYS', 30, 1, 365),
     passwordResetTtlMinutes: int(env, 'PASSWORD_RESET_TTL_MINUTES', 60, 5, 24 * 60),
+    photos: {
+      maxFileBytes: int(env, 'PHOTO_MAX_FILE_BYTES', 25 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      maxRequestBytes: int(env, 'PHOTO_MAX_REQUEST_BYTES', 2 * 1024 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
+      maxFiles: int(env, 'PHOTO_MAX_FILES', 1000, 1, 100_000),
+      maxPixels: int(env, 'PHOTO_MAX_PIXELS', 100_000_000, 1, 1_000_000_000),
+      previewConcurrency: int(env, 'PHOTO_PREVIEW_CONCURRENCY', 2, 1, 64),
+    },
+    s3: s3Config(env),
   };
 }

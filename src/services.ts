@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import { createAdminService } from './features/admin/admin.service.js';
 import { createFreezersService } from './features/freezers/freezers.service.js';
+import { createPhotosServiceFor } from './features/photos/photos.service.js';
 import { createPasswordResetsService } from './features/password-resets/password-resets.service.js';
 import { createProductsService } from './features/products/products.service.js';
 import { createAuthService } from './features/sessions/auth.service.js';
@@ -24,6 +25,7 @@ export function createServices(db: Db, config: Config, mailer: Mailer, log: Fast
     products: createProductsService(db),
     trends: createTrendsService(db),
     admin: createAdminService(db),
+    photos: createPhotosServiceFor(db, config, log),
   };
 }
 

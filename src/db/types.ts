@@ -112,6 +112,35 @@ export interface LegacyImportMapTable {
   created_at: string;
 }
 
+/** A photo: its file lives in the photo storage under storage_key; previews under keys derived from it. */
+export interface PhotosTable {
+  id: Generated<number>;
+  /** The uploader, who alone may change or delete it. */
+  user_id: number;
+  /** Attached to this product: visible to the members of the product's freezer too. */
+  product_id: number | null;
+  /** 1 for the cover photo of its product (one per product). */
+  is_cover: number;
+  name: string;
+  storage_key: string;
+  sha256: string;
+  mime: string;
+  size: number;
+  width: number;
+  height: number;
+  taken_at: string | null;
+  /** taken_at when known, else created_at: the timeline's sort key. */
+  sort_at: string;
+  caption: string;
+  notes: string;
+  /** 64-bit difference hash, 16 hex digits. */
+  dhash: string;
+  preview_state: 'pending' | 'ready' | 'failed';
+  share_token_hash: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -123,6 +152,7 @@ export interface Database {
   products: ProductsTable;
   audit_log: AuditLogTable;
   legacy_import_map: LegacyImportMapTable;
+  photos: PhotosTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -134,3 +164,5 @@ export type ProductRow = Selectable<ProductsTable>;
 export type NewProductRow = Insertable<ProductsTable>;
 export type ProductUpdate = Updateable<ProductsTable>;
 export type AuditRow = Selectable<AuditLogTable>;
+export type PhotoRow = Selectable<PhotosTable>;
+export type NewPhotoRow = Insertable<PhotosTable>;

@@ -15,6 +15,7 @@ const en = {
   'title.409': 'Conflict',
   'title.413': 'Payload too large',
   'title.415': 'Unsupported media type',
+  'title.416': 'Range not satisfiable',
   'title.422': 'Unprocessable content',
   'title.429': 'Too many requests',
   'title.500': 'Internal server error',
@@ -74,6 +75,23 @@ const en = {
   'not-taken-out': 'This product has not been taken out.',
   'too-many-portions': 'Only {quantity} portion(s) are inside; cannot take out {portions}.',
   'invalid-date': 'Not a valid date: "{value}" (expected YYYY-MM-DD).',
+
+  // photos
+  'photo-not-found': 'No such photo.',
+  'photo-no-files': 'The request holds no file: send one or more "file" parts (multipart/form-data).',
+  'photo-bad-multipart': 'The request is not well-formed multipart/form-data.',
+  'photo-too-many-files': 'At most {limit} files can be sent in one request.',
+  'photo-bad-field': 'The field "{field}" is not valid: {reason}.',
+  'photo-empty': 'The file is empty.',
+  'photo-unsupported-type': 'This file is not an image this server takes (JPEG, PNG, WebP, AVIF, GIF): its content does not start like one, whatever its name says.',
+  'photo-heic-unsupported': 'HEIC images cannot be read by this server; convert the file to JPEG.',
+  'photo-too-large': 'The file is larger than the {limit} bytes allowed per file.',
+  'photo-request-too-large': 'The files of this request add up to more than the {limit} bytes allowed per request.',
+  'photo-corrupt': 'The image cannot be read: the file is damaged or incomplete.',
+  'photo-too-many-pixels': 'The image has {pixels} pixels; at most {limit} are accepted.',
+  'photo-preview-failed': 'The preview of this photo could not be made.',
+  'photo-not-attached': 'This photo is not attached to this product.',
+  'range-not-satisfiable': 'The requested range is outside the file ({size} bytes).',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -87,6 +105,7 @@ const fr: Record<MessageKey, string> = {
   'title.409': 'Conflit',
   'title.413': 'Contenu trop volumineux',
   'title.415': 'Type de contenu non pris en charge',
+  'title.416': 'Plage non satisfaisable',
   'title.422': 'Contenu impossible à traiter',
   'title.429': 'Trop de requêtes',
   'title.500': 'Erreur interne du serveur',
@@ -139,6 +158,22 @@ const fr: Record<MessageKey, string> = {
   'not-taken-out': "Ce produit n'a pas été sorti.",
   'too-many-portions': 'Seulement {quantity} portion(s) à l’intérieur ; impossible d’en sortir {portions}.',
   'invalid-date': 'Date invalide : « {value} » (format attendu AAAA-MM-JJ).',
+
+  'photo-not-found': "Cette photo n'existe pas.",
+  'photo-no-files': 'La requête ne contient aucun fichier : envoyez une ou plusieurs parties « file » (multipart/form-data).',
+  'photo-bad-multipart': "La requête n'est pas un multipart/form-data bien formé.",
+  'photo-too-many-files': 'Au plus {limit} fichiers peuvent être envoyés en une requête.',
+  'photo-bad-field': "Le champ « {field} » n'est pas valide : {reason}.",
+  'photo-empty': 'Le fichier est vide.',
+  'photo-unsupported-type': "Ce fichier n'est pas une image acceptée ici (JPEG, PNG, WebP, AVIF, GIF) : son contenu ne commence pas comme l'une d'elles, quoi que dise son nom.",
+  'photo-heic-unsupported': 'Les images HEIC ne peuvent pas être lues par ce serveur ; convertissez le fichier en JPEG.',
+  'photo-too-large': 'Le fichier dépasse les {limit} octets autorisés par fichier.',
+  'photo-request-too-large': 'Les fichiers de cette requête dépassent au total les {limit} octets autorisés par requête.',
+  'photo-corrupt': "L'image ne peut pas être lue : le fichier est endommagé ou incomplet.",
+  'photo-too-many-pixels': "L'image compte {pixels} pixels ; au plus {limit} sont acceptés.",
+  'photo-preview-failed': "L'aperçu de cette photo n'a pas pu être créé.",
+  'photo-not-attached': "Cette photo n'est pas associée à ce produit.",
+  'range-not-satisfiable': 'La plage demandée est hors du fichier ({size} octets).',
 };
 
 const dictionaries: Record<Language, Record<MessageKey, string>> = { en, fr };

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, expectProblem, signUp, startServer, type ApiResponse, type Client, type TestServer } from '../helpers.js';
+import { jpeg, upload } from '../photos/photo-helpers.js';
 
 /**
  * One user's objects are invisible and untouchable for everybody else: every /api/v1 route that
@@ -17,7 +18,7 @@ function digestAll(): string {
   const db = new Database(dbFile(), { readonly: true, fileMustExist: true });
   try {
     const tables = db
-      .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name <> 'audit_log' order by name")
+      .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name <> 'audit_log' and name not like 'photos_fts%' order by name")
       .all() as Array<{ name: string }>;
     expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['products', 'freezers', 'api_tokens', 'users', 'freezer_members']));
     const hash = createHash('sha256');
@@ -43,6 +44,7 @@ function ownerRows(userId: number): string {
       freezers: db.prepare(`select * from freezers where id in ${freezerIds} order by id`).all(),
       products: db.prepare(`select * from products where freezer_id in ${freezerIds} or user_id = ? order by id`).all(userId),
       tokens: db.prepare('select * from api_tokens where user_id = ? order by id').all(userId),
+      photos: db.prepare('select * from photos where user_id = ? order by id').all(userId),
     });
   } finally {
     db.close();
@@ -58,6 +60,7 @@ interface Owner {
   history: number;
   out: number;
   tokens: number[];
+  photo: number;
 }
 
 let owner: Owner;
@@ -70,7 +73,7 @@ const OWNER_TYPE = 24; // ice-cream: only the owner uses it
 const INTRUDER_TYPE = 1; // soup
 const NOWHERE = 2_000_000_000;
 
-type IdKind = 'freezer' | 'product' | 'token';
+type IdKind = 'freezer' | 'product' | 'token' | 'photo';
 
 interface Case {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -98,6 +101,18 @@ const ID_CASES: Case[] = [
   { method: 'POST', path: '/api/v1/products/{id}/take-out', kind: 'product', body: () => ({ portions: 1 }), note: 'one portion' },
   { method: 'POST', path: '/api/v1/products/{id}/undo-take-out', kind: 'product' },
   { method: 'DELETE', path: '/api/v1/tokens/{id}', kind: 'token' },
+  { method: 'GET', path: '/api/v1/products/{id}/photos', kind: 'product' },
+  { method: 'PUT', path: '/api/v1/products/{id}/cover', kind: 'product', body: () => ({ photoId: owner.photo }) },
+  { method: 'DELETE', path: '/api/v1/products/{id}/cover', kind: 'product' },
+  { method: 'GET', path: '/api/v1/photos/{id}', kind: 'photo' },
+  { method: 'PATCH', path: '/api/v1/photos/{id}', kind: 'photo', body: () => ({ caption: 'pwned', notes: 'pwned' }), note: 'edit' },
+  { method: 'PATCH', path: '/api/v1/photos/{id}', kind: 'photo', body: () => ({ productId: intruder.product }), note: "attach to the intruder's product" },
+  { method: 'DELETE', path: '/api/v1/photos/{id}', kind: 'photo' },
+  { method: 'GET', path: '/api/v1/photos/{id}/original', kind: 'photo' },
+  { method: 'GET', path: '/api/v1/photos/{id}/preview', kind: 'photo' },
+  { method: 'GET', path: '/api/v1/photos/{id}/similar', kind: 'photo' },
+  { method: 'POST', path: '/api/v1/photos/{id}/share', kind: 'photo' },
+  { method: 'DELETE', path: '/api/v1/photos/{id}/share', kind: 'photo' },
 ];
 
 /** Writes that name the owner's freezer in their body. */
@@ -131,6 +146,7 @@ const BODY_CASES: Array<{ name: string; method: 'POST' | 'PATCH'; url: () => str
 function idsOf(kind: IdKind): number[] {
   if (kind === 'freezer') return [owner.freezer, owner.emptyFreezer];
   if (kind === 'product') return [owner.inside, owner.history, owner.out];
+  if (kind === 'photo') return [owner.photo];
   return owner.tokens;
 }
 
@@ -186,6 +202,10 @@ beforeAll(async () => {
   expect(readToken.status).toBe(201);
   const tokens = (await a.api.get('/api/v1/tokens')).body as Array<{ id: number }>;
   expect(tokens).toHaveLength(2);
+  const photo = await upload(server.url, a.token, [{ field: 'product_id', value: String(inside.body.id) }, { filename: `${MARKER}.jpg`, data: await jpeg(1) }]);
+  expect(photo.status).toBe(201);
+  // Previews made now: no background write may change the owner's rows during the checks.
+  expect((await a.api.get(photo.body[0].preview_url)).status).toBe(200);
   owner = {
     id: a.user.id,
     api: a.api,
@@ -195,6 +215,7 @@ beforeAll(async () => {
     history: partial.body.takenOut.id,
     out: out.body.id,
     tokens: tokens.map((t) => t.id),
+    photo: photo.body[0].id,
   };
 
   const b = await signUp(server.url);
@@ -258,7 +279,7 @@ describe("another user's ids", () => {
             const expected = attacker.readOnly && c.method !== 'GET' ? 403 : 404;
             const problem = expectProblem(res, expected);
             if (expected === 403) expect(problem.type).toBe('urn:freezer-manager:problem:read-only-token');
-            else expect(problem.type).toMatch(/:(freezer|product|token)-not-found$/);
+            else expect(problem.type).toMatch(/:(freezer|product|token|photo)-not-found$/);
             // Never reveal that the object exists: the same answer as for an unknown id.
             const missing = await send(attacker.api(), c.method, c.path.replace('{id}', String(NOWHERE)), c.body?.());
             expect(comparable(res), `${c.method} ${url}`).toEqual(comparable(missing));

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, daysFromToday, expectProblem, request, signUp, startServer, type ApiResponse, type TestServer } from '../helpers.js';
+import { jpeg, upload } from '../photos/photo-helpers.js';
 
 /**
  * No input, however malformed, produces a 500, and nothing is written when a request is refused:
@@ -15,16 +16,16 @@ let adminToken: string;
 let adminEmail: string;
 let adminPassword: string;
 // Placeholders until the server runs (the variants' names do not depend on them).
-let ids = { freezer: 0, product: 0, type: 0, otherUser: 0 };
+let ids = { freezer: 0, product: 0, type: 0, otherUser: 0, photo: 0 };
 
 const PROBLEM = (key: string) => `urn:freezer-manager:problem:${key}`;
 
-/** sha256 of every row of every table but the audit log (token last-use times, touched on authentication, left out). */
+/** sha256 of every row of every table but the audit log and the photo search index (derived from photos; token last-use times, touched on authentication, left out). */
 function digest(): string {
   const db = new Database(path.join(server.dataDir, 'freezer-manager.sqlite'), { readonly: true, fileMustExist: true });
   try {
     const tables = db
-      .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name <> 'audit_log' order by name")
+      .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name <> 'audit_log' and name not like 'photos_fts%' order by name")
       .all() as Array<{ name: string }>;
     expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['products', 'freezers', 'api_tokens', 'users', 'product_types', 'sessions', 'password_resets']));
     const hash = createHash('sha256');
@@ -149,6 +150,22 @@ const WRITE_ROUTES: WriteRoute[] = [
     control: { status: 200 },
   },
   {
+    method: 'PATCH',
+    path: '/api/v1/photos/{id}',
+    url: () => `/api/v1/photos/${ids.photo}`,
+    auth: true,
+    valid: () => ({ caption: 'Soup, Christmas', notes: 'the red lid' }),
+    control: { status: 200 },
+  },
+  {
+    method: 'PUT',
+    path: '/api/v1/products/{id}/cover',
+    url: () => `/api/v1/products/${ids.product}/cover`,
+    auth: true,
+    valid: () => ({ photoId: ids.photo }),
+    control: { status: 200 },
+  },
+  {
     method: 'PUT',
     path: '/api/v1/me/password',
     url: () => '/api/v1/me/password',
@@ -208,7 +225,8 @@ function variants(valid: Body, route: WriteRoute): Variant[] {
     { name: 'constructor.prototype key', raw: `{"constructor":{"prototype":{"role":"admin"}},${json.slice(1)}`, status: 400, type: PROBLEM('malformed-json') },
     {
       name: 'a 100 KB string (over the 64 KB body limit)',
-      raw: JSON.stringify(mapValues(valid, (v) => (typeof v === 'string' ? 'x'.repeat(100_000) : v))),
+      // A body without strings (e.g. {photoId}) gets a padding field instead, so it is over the limit too.
+      raw: JSON.stringify(Object.values(valid).some((v) => typeof v === 'string') ? mapValues(valid, (v) => (typeof v === 'string' ? 'x'.repeat(100_000) : v)) : { ...valid, padding: 'x'.repeat(100_000) }),
       status: 413,
       type: PROBLEM('body-too-large'),
     },
@@ -274,7 +292,11 @@ beforeAll(async () => {
   const product = await api.post('/api/v1/products', { name: 'Tomato soup', typeId: 1, freezerId: freezer.body.id, box: 1, quantity: 4 });
   const type = await api.post('/api/v1/types', { nameEn: 'dumplings', nameFr: 'raviolis', periodMonths: 2 });
   expect([freezer.status, product.status, type.status]).toEqual([201, 201, 201]);
-  ids = { freezer: freezer.body.id, product: product.body.id, type: type.body.id, otherUser: other.user.id };
+  const photo = await upload(server.url, admin.token, [{ field: 'product_id', value: String(product.body.id) }, { filename: 'soup.jpg', data: await jpeg(1) }]);
+  expect(photo.status).toBe(201);
+  // Its previews made now, so that no background write lands between two digests.
+  expect((await request(server.url, 'GET', photo.body[0].preview_url, { token: admin.token })).status).toBe(200);
+  ids = { freezer: freezer.body.id, product: product.body.id, type: type.body.id, otherUser: other.user.id, photo: photo.body[0].id };
   // First use of each token stamps last_used_at; do it before any digest.
   await api.get('/api/v1/me');
 });
@@ -287,7 +309,8 @@ describe('the route table', () => {
     const withBody: string[] = [];
     for (const [p, ops] of Object.entries<Record<string, { requestBody?: unknown }>>(doc.paths)) {
       if (!p.startsWith('/api/v1/')) continue;
-      for (const [method, op] of Object.entries(ops)) if (op.requestBody) withBody.push(`${method.toUpperCase()} ${p}`);
+      // JSON bodies (the photo upload is a multipart form: test/photos/upload.test.ts).
+      for (const [method, op] of Object.entries(ops)) if ((op.requestBody as { content?: Record<string, unknown> } | undefined)?.content?.['application/json']) withBody.push(`${method.toUpperCase()} ${p}`);
     }
     expect(withBody.length).toBeGreaterThanOrEqual(WRITE_ROUTES.length);
     expect(withBody.sort()).toEqual(WRITE_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
@@ -478,9 +501,17 @@ describe('Unicode', () => {
 });
 
 describe('anonymous and unknown credentials', () => {
-  const PUBLIC = ['POST /api/v1/users', 'POST /api/v1/sessions', 'POST /api/v1/password-resets', 'POST /api/v1/password-resets/confirm'];
+  // The account routes, and a photo's share links (whose token is the credential).
+  const PUBLIC = [
+    'POST /api/v1/users',
+    'POST /api/v1/sessions',
+    'POST /api/v1/password-resets',
+    'POST /api/v1/password-resets/confirm',
+    'GET /api/v1/shared-photos/{token}',
+    'GET /api/v1/shared-photos/{token}/preview',
+  ];
 
-  it('every protected route answers 401 before reading anything, and only the four account routes are public', async () => {
+  it('every protected route answers 401 before reading anything, and only the account routes and share links are public', async () => {
     const doc = (await client(server.url).get('/openapi.json')).body;
     const publicOps: string[] = [];
     const protectedOps: Array<{ method: string; path: string }> = [];
