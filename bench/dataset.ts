@@ -435,6 +435,9 @@ export async function generateDataset(options: GenerateOptions): Promise<Manifes
   log(`  ${productCount} products and ${partialCount} partial take-out rows written`);
 
   for (const index of indexes) db.exec(index.sql);
+  // The per-type counts of the general trend, as the products repository keeps them (migration 0004).
+  db.exec('delete from product_type_counts');
+  db.exec('insert into product_type_counts (type_id, freq) select type_id, count(*) from products where source_product_id is null group by type_id');
   const problems = db.pragma('foreign_key_check') as unknown[];
   if (problems.length > 0) throw new Error(`generated data breaks ${problems.length} foreign keys`);
   db.pragma('journal_mode = WAL');

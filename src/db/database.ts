@@ -18,7 +18,31 @@ export function openDatabase(file: string): Db {
   // SQLite's own lower() folds ASCII only; French names need 'É' -> 'é' for case-insensitive search
   // (PostgreSQL's lower() already does this, so queries stay the same on both).
   sqlite.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
+  cachePreparedStatements(sqlite);
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running most of ours. Statements are
+ * kept by SQL text (Kysely sends values as parameters, so the texts repeat), least recently used
+ * dropped first. SQLite re-prepares a kept statement by itself after a schema change.
+ */
+function cachePreparedStatements(sqlite: SQLite.Database): void {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const cache = new Map<string, SQLite.Statement>();
+  sqlite.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (statement) {
+      cache.delete(source);
+    } else {
+      statement = prepare(source);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    }
+    cache.set(source, statement);
+    return statement;
+  }) as typeof sqlite.prepare;
 }
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

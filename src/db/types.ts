@@ -141,6 +141,12 @@ export interface PhotosTable {
   updated_at: string;
 }
 
+/** Products per type, history rows of partial take-outs excluded (kept by the products repository). */
+export interface ProductTypeCountsTable {
+  type_id: number;
+  freq: number;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -152,6 +158,7 @@ export interface Database {
   products: ProductsTable;
   audit_log: AuditLogTable;
   legacy_import_map: LegacyImportMapTable;
+  product_type_counts: ProductTypeCountsTable;
   photos: PhotosTable;
 }
 

@@ -1,3 +1,5 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, expectProblem, signUp, startServer, type TestServer } from '../helpers.js';
 
@@ -90,6 +92,33 @@ describe('general trend', () => {
     await takeOut(carol.api, p.id, { portions: 1, date: '2018-01-03' });
     const after = (await carol.api.get('/api/v1/trends/general')).body.find((t: any) => t.typeId === CHEESE)?.freq;
     expect(after).toBe(before + 1);
+  });
+
+  it('stays equal to a recount of the products table through every kind of write', async () => {
+    const { api } = await signUp(server.url);
+    const freezer = await newFreezer(api, 'Counted', 3);
+    const a = await putIn(api, freezer.id, PIZZA, { quantity: 4 });
+    const b = await putIn(api, freezer.id, CHEESE, { quantity: 2 });
+    const c = await putIn(api, freezer.id, PIZZA, { quantity: 1 });
+    const partial = await takeOut(api, a.id, { portions: 1 });
+    await takeOut(api, a.id, { portions: 1 });
+    expect((await api.post(`/api/v1/products/${partial.takenOut.id}/undo-take-out`)).status).toBe(200);
+    expect((await api.patch(`/api/v1/products/${b.id}`, { typeId: BREAD })).status).toBe(200);
+    // a history row restored on its own once its product has gone becomes a product of its own
+    const d = await putIn(api, freezer.id, FISH, { quantity: 3 });
+    const dPart = await takeOut(api, d.id, { portions: 2 });
+    await takeOut(api, d.id);
+    expect((await api.post(`/api/v1/products/${dPart.takenOut.id}/undo-take-out`)).status).toBe(200);
+    expect((await api.delete(`/api/v1/products/${c.id}`)).status).toBe(204);
+
+    const recount = new Database(path.join(server.dataDir, 'freezer-manager.sqlite'), { readonly: true });
+    const expected = recount
+      .prepare('select type_id as typeId, count(*) as freq from products where source_product_id is null group by type_id order by freq desc, type_id')
+      .all();
+    recount.close();
+    const answer = (await api.get('/api/v1/trends/general')).body.map((t: any) => ({ typeId: t.typeId, freq: t.freq }));
+    expect(answer).toEqual(expected);
+    expect(answer.find((t: any) => t.typeId === FISH)?.freq).toBeGreaterThanOrEqual(2);
   });
 });
 

@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './20261122_0001_initial.js';
 import * as legacyImport from './20261122_0002_legacy_import.js';
 import * as photos from './20261122_0003_photos.js';
+import * as typeCounts from './20261122_0004_type_counts.js';
 
 /** Append-only list of migrations, in order. Static imports keep them working from src (tests) and dist alike. */
 const migrations: Record<string, Migration> = {
   '20261122_0001_initial': initial,
   '20261122_0002_legacy_import': legacyImport,
   '20261122_0003_photos': photos,
+  '20261122_0004_type_counts': typeCounts,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -8,6 +8,7 @@ import { legacyDesHash, sha256 } from '../../lib/secrets.js';
 import { addMonths, isCalendarDate, latestToday, nowIso, todayUtc } from '../../lib/time.js';
 import { auditRepository } from '../audit/audit.repository.js';
 import { nextFreeSlot } from '../freezers/slots.js';
+import { productsRepository } from '../products/products.repository.js';
 import { normalizeEmail } from '../users/users.dto.js';
 import { parseDump } from './dump-parser.js';
 import {
@@ -460,28 +461,25 @@ export async function applyImport(trx: Trx, data: LegacyData): Promise<LegacyImp
       fixes.push(`${label}: slot ${p.prodNum} is out of 1..${LIMITS.slot}; set to ${slot}`);
     }
 
-    const row = await trx
-      .insertInto('products')
-      .values({
-        user_id: userId,
-        freezer_id: freezer.id,
-        type_id: typeId,
-        name,
-        description: text,
-        box,
-        slot,
-        date_in: dateIn,
-        date_out: dateOut,
-        period_months: period,
-        due_date: addMonths(dateIn, period),
-        quantity,
-        source_product_id: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await remember('product', p.prodId, row.id);
+    // Through the products repository, which keeps the per-type counts of the general trend.
+    const productId = await productsRepository.insert(trx, {
+      user_id: userId,
+      freezer_id: freezer.id,
+      type_id: typeId,
+      name,
+      description: text,
+      box,
+      slot,
+      date_in: dateIn,
+      date_out: dateOut,
+      period_months: period,
+      due_date: addMonths(dateIn, period),
+      quantity,
+      source_product_id: null,
+      created_at: now,
+      updated_at: now,
+    });
+    await remember('product', p.prodId, productId);
     report.products.imported += 1;
     if (dateOut === null) report.products.inside += 1;
     else report.products.out += 1;

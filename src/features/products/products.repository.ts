@@ -104,15 +104,26 @@ export const productsRepository = {
 
   async insert(db: Kysely<Database>, row: NewProductRow): Promise<number> {
     const created = await db.insertInto('products').values(row).returning('id').executeTakeFirstOrThrow();
+    if (row.source_product_id == null) await adjustTypeCount(db, row.type_id, 1);
     return created.id;
   },
 
   async update(db: Kysely<Database>, id: number, changes: ProductUpdate): Promise<void> {
+    const countsChange = changes.type_id !== undefined || changes.source_product_id !== undefined;
+    const before = countsChange ? await db.selectFrom('products').select(['type_id', 'source_product_id']).where('id', '=', id).executeTakeFirst() : undefined;
     await db.updateTable('products').set(changes).where('id', '=', id).execute();
+    if (before) {
+      const typeAfter = (changes.type_id as number | undefined) ?? before.type_id;
+      const countedAfter = (changes.source_product_id === undefined ? before.source_product_id : changes.source_product_id) === null;
+      if (before.source_product_id === null) await adjustTypeCount(db, before.type_id, -1);
+      if (countedAfter) await adjustTypeCount(db, typeAfter, 1);
+    }
   },
 
   async delete(db: Kysely<Database>, id: number): Promise<void> {
+    const before = await db.selectFrom('products').select(['type_id', 'source_product_id']).where('id', '=', id).executeTakeFirst();
     await db.deleteFrom('products').where('id', '=', id).execute();
+    if (before && before.source_product_id === null) await adjustTypeCount(db, before.type_id, -1);
   },
 
   /** Deletes the history rows of the partial take-outs of a product; returns how many. */
@@ -121,3 +132,16 @@ export const productsRepository = {
     return Number(result.numDeletedRows);
   },
 };
+
+/**
+ * Keeps product_type_counts (products per type, history rows of partial take-outs excluded) in step
+ * with the products table, in the caller's transaction. Every write to products goes through this
+ * repository, so the general trend never reads a stale count.
+ */
+async function adjustTypeCount(db: Kysely<Database>, typeId: number, delta: number): Promise<void> {
+  await db
+    .insertInto('product_type_counts')
+    .values({ type_id: typeId, freq: delta })
+    .onConflict((oc) => oc.column('type_id').doUpdateSet((eb) => ({ freq: eb(eb.ref('product_type_counts.freq'), '+', eb.ref('excluded.freq')) })))
+    .execute();
+}

@@ -19,12 +19,38 @@ export const tokensRepository = {
     return Number(result.numDeletedRows) > 0;
   },
 
-  /** The token with this hash and its user, or undefined. Expiry is checked by the caller. */
+  /** The token with this hash and its user, in one query, or undefined. Expiry is checked by the caller. */
   async findWithUserByHash(db: Kysely<Database>, tokenHash: string): Promise<{ token: ApiTokenRow; user: UserRow } | undefined> {
-    const token = await db.selectFrom('api_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
-    if (!token) return undefined;
-    const user = await db.selectFrom('users').selectAll().where('id', '=', token.user_id).executeTakeFirst();
-    return user ? { token, user } : undefined;
+    const row = await db
+      .selectFrom('api_tokens as t')
+      .innerJoin('users as u', 'u.id', 't.user_id')
+      .select(['t.id', 't.user_id', 't.name', 't.scope', 't.token_hash', 't.prefix', 't.expires_at', 't.last_used_at', 't.created_at'])
+      .select([
+        'u.email as u_email',
+        'u.password_hash as u_password_hash',
+        'u.language as u_language',
+        'u.role as u_role',
+        'u.disabled_at as u_disabled_at',
+        'u.created_at as u_created_at',
+        'u.updated_at as u_updated_at',
+      ])
+      .where('t.token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const { u_email, u_password_hash, u_language, u_role, u_disabled_at, u_created_at, u_updated_at, ...token } = row;
+    return {
+      token,
+      user: {
+        id: token.user_id,
+        email: u_email,
+        password_hash: u_password_hash,
+        language: u_language,
+        role: u_role,
+        disabled_at: u_disabled_at,
+        created_at: u_created_at,
+        updated_at: u_updated_at,
+      },
+    };
   },
 
   async touch(db: Kysely<Database>, id: number, at: string): Promise<void> {

@@ -14,15 +14,14 @@ export const trendsRepository = {
    * The history row of a partial take-out records portions of a product already counted: not another product.
    */
   async general(db: Kysely<Database>, limit: number): Promise<TypeFrequency[]> {
+    // product_type_counts is kept in step with every product write (see the products repository).
     const rows = await db
-      .selectFrom('products as p')
-      .innerJoin('product_types as t', 't.id', 'p.type_id')
-      .where('p.source_product_id', 'is', null)
-      .select(['p.type_id', 't.name_en', 't.name_fr'])
-      .select((eb) => eb.fn.countAll<number>().as('freq'))
-      .groupBy(['p.type_id', 't.name_en', 't.name_fr'])
-      .orderBy('freq', 'desc')
-      .orderBy('p.type_id')
+      .selectFrom('product_type_counts as c')
+      .innerJoin('product_types as t', 't.id', 'c.type_id')
+      .where('c.freq', '>', 0)
+      .select(['c.type_id', 't.name_en', 't.name_fr', 'c.freq'])
+      .orderBy('c.freq', 'desc')
+      .orderBy('c.type_id')
       .limit(limit)
       .execute();
     return rows.map((r) => ({ ...r, freq: Number(r.freq) }));
