@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+let runDir = '';
 let logDir = '';
 
 /**
@@ -10,10 +11,17 @@ let logDir = '';
  */
 const SECRET_PATTERNS = [/\bfm[sr]?_[A-Za-z0-9_-]{43}\b/, /\b[0-9a-f]{64}\b/];
 
-/** A log directory of this run's own (test workers inherit the variable), so parallel runs do not mix. */
+/**
+ * A directory of this run's own (test workers inherit the variables), so parallel runs do not mix:
+ * logs/ for every test server's log, tmp/ for temporary files, removed after the run.
+ */
 export function setup(): void {
-  logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-test-logs-'));
+  runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-test-run-'));
+  logDir = path.join(runDir, 'logs');
+  fs.mkdirSync(logDir);
+  fs.mkdirSync(path.join(runDir, 'tmp'));
   process.env.FM_TEST_LOG_DIR = logDir;
+  process.env.FM_TEST_TMP_DIR = path.join(runDir, 'tmp');
 }
 
 /** After the whole suite: every log line of every test server is searched for a token. */
@@ -27,7 +35,7 @@ export function teardown(): void {
       if (SECRET_PATTERNS.some((pattern) => pattern.test(line))) leaks.push(`${file}: ${line.slice(0, 300)}`);
     }
   }
-  fs.rmSync(logDir, { recursive: true, force: true });
+  fs.rmSync(runDir, { recursive: true, force: true });
   if (leaks.length) {
     throw new Error(`${leaks.length} log line(s) hold a token:\n${leaks.slice(0, 10).join('\n')}`);
   }

@@ -24,7 +24,7 @@ export interface TestServer {
  * Rate limits are off unless the test sets them.
  */
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-test-'));
+  const dataDir = fs.mkdtempSync(path.join(process.env.FM_TEST_TMP_DIR ?? os.tmpdir(), 'fm-test-'));
   const config = loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0', LOG_LEVEL: 'info', ...env });
   const logs: string[] = [];
   // Every server's log also goes to one directory, which the global teardown searches for secrets.

@@ -103,7 +103,7 @@ describe('import-legacy from a live MariaDB', () => {
   it.each([
     ['a database without the original tables', () => `mysql://root@127.0.0.1:3306/${EMPTY_DB}`, /is not an original freezer-manager database: no table User, Description_type/],
     ['a database that does not exist', () => `mysql://root@127.0.0.1:3306/${DB}_missing`, /^cannot connect to mysql:\/\/root@127\.0\.0\.1:3306\/fm_legacy_\w+_missing: ER_BAD_DB_ERROR/],
-    ['a wrong password', () => `mysql://nobody_${suffix}:s3cr3t-pw@127.0.0.1:3306/${DB}`, /^cannot connect to mysql:\/\/nobody_\w+@127\.0\.0\.1:3306\/fm_legacy_\w+: ER_ACCESS_DENIED_ERROR/],
+    ['a wrong password', () => `mysql://nobody_${suffix}:s3cr3t-pw@127.0.0.1:3306/${DB}`, /^cannot connect to mysql:\/\/nobody_\w+@127\.0\.0\.1:3306\/fm_legacy_\w+: ER_ACCESS_DENIED/],
   ])('refuses %s clearly and changes nothing', async (_what, source, message) => {
     const before = await digest(fromMysql.app.db);
     const error = await importLegacy(fromMysql.app.db, source()).then(

@@ -1,4 +1,3 @@
-import { afterAll } from 'vitest';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -72,16 +71,9 @@ export async function digest(db: Kysely<any>): Promise<string> {
   return hash.digest('hex');
 }
 
-const tempDirs: string[] = [];
-// Registered once per test file (each file imports this module afresh).
-afterAll(() => {
-  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-/** Writes a dump text to a temporary file (removed after the test file) and returns its path. */
+/** Writes a dump text to a temporary file (in the test run's own directory, removed after the run) and returns its path. */
 export function tempDump(text: string, name = 'dump.sql'): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-legacy-'));
-  tempDirs.push(dir);
+  const dir = fs.mkdtempSync(path.join(process.env.FM_TEST_TMP_DIR ?? os.tmpdir(), 'fm-legacy-'));
   const file = path.join(dir, name);
   fs.writeFileSync(file, text);
   return file;
