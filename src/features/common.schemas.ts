@@ -57,16 +57,19 @@ export const DateString = Type.String({
 export const NoContent = { description: 'Done', type: 'null' } as const;
 
 const NO_CONTROL_OR_LONE_SURROGATE = '\\u0000-\\u001f\\u007f\\ud800-\\udfff';
+// A well-formed surrogate pair (an emoji, say) for regex engines without the u flag, such as TypeBox's
+// compiler; with the u flag (ajv) such a character is one code point and matches the class instead.
+const SURROGATE_PAIR = '[\\ud800-\\udbff][\\udc00-\\udfff]';
 
 /**
  * One line of well-formed text with something visible in it: no control characters (NUL included,
  * which PostgreSQL cannot store) and no lone UTF-16 surrogates (SQLite would store U+FFFD instead).
  */
 export function Line(maxLength: number, options: { description?: string; examples?: string[] } = {}) {
-  return Type.String({ minLength: 1, maxLength, pattern: `^(?=[\\s\\S]*\\S)[^${NO_CONTROL_OR_LONE_SURROGATE}]+$`, ...options });
+  return Type.String({ minLength: 1, maxLength, pattern: `^(?=[\\s\\S]*\\S)(?:[^${NO_CONTROL_OR_LONE_SURROGATE}]|${SURROGATE_PAIR})+$`, ...options });
 }
 
 /** Free text that may be empty and span lines (tabs and line breaks allowed, other control characters not). */
 export function FreeText(maxLength: number, options: { description?: string } = {}) {
-  return Type.String({ maxLength, pattern: '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f\\ud800-\\udfff]*$', ...options });
+  return Type.String({ maxLength, pattern: `^(?:[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f\\ud800-\\udfff]|${SURROGATE_PAIR})*$`, ...options });
 }

@@ -132,3 +132,19 @@ describe('numbers as strings', () => {
     expect(v1.body.boxCount).toBe(5);
   });
 });
+
+describe('text', () => {
+  it('takes the same names as /api/v1: emoji and accents yes, control characters and lone surrogates no', async () => {
+    const { api, id } = await freshFreezer();
+    expectSeed(await api.post('/add_product', productBody(id, { product_name: 'Glace 🍦 vanillée', text_descr: 'deux\nlignes' })), 200);
+    expect((await products(api))[0]).toMatchObject({ product_name: 'Glace 🍦 vanillée', text_descr: 'deux\nlignes' });
+    expectSeed(await api.post('/add_product', productBody(id, { product_name: 'a\u0000b', prod_num: '2' })), 400);
+    expectSeed(await api.post('/add_product', productBody(id, { product_name: 'x\ud800', prod_num: '2' })), 400);
+    expectSeed(await api.post('/freezers', { num_boxes: '2', name: 'cave 🧊' }), 200);
+    expectSeed(await api.post('/freezers', { num_boxes: '2', name: 'bad\u0007name' }), 400);
+    expectSeed(await api.put('/freezers', { freezer_id: String(id), num_boxes: '', name: 'tab\there' }), 400);
+    const names = ((await api.get('/freezers')).body as Array<{ freezer_name: string }>).map((f) => f.freezer_name).sort();
+    expect(names).toEqual(['cave 🧊', 'rules']);
+    expect(await products(api)).toHaveLength(1);
+  });
+});

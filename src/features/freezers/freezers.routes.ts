@@ -1,23 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { actorOf } from '../../plugins/auth.js';
-import { bodyErrors, errors, IdParams, Line, NoContent } from '../common.schemas.js';
+import { bodyErrors, errors, IdParams, NoContent } from '../common.schemas.js';
 import { ProductSchema } from '../products/products.schemas.js';
+import { FreezerBody, FreezerPatch, FreezerSchema } from './freezers.schemas.js';
 
-const FreezerSchema = Type.Object({
-  id: Type.Integer(),
-  name: Type.String(),
-  boxCount: Type.Integer(),
-  productsInside: Type.Integer(),
-  portionsInside: Type.Integer(),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
-});
-
-const Name = Line(256, { examples: ['Garage freezer'] });
-const BoxCount = Type.Integer({ minimum: 1, maximum: 1000, description: 'Number of boxes (drawers)' });
-const FreezerBody = Type.Object({ name: Name, boxCount: BoxCount }, { additionalProperties: false });
-const FreezerPatch = Type.Object({ name: Type.Optional(Name), boxCount: Type.Optional(BoxCount) }, { additionalProperties: false, minProperties: 1 });
 const NextSlots = Type.Array(Type.Object({ box: Type.Integer(), nextSlot: Type.Integer() }));
 
 export const freezersRoutes: FastifyPluginAsyncTypebox = async (app) => {

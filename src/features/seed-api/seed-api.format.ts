@@ -8,6 +8,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { AppError } from '../../lib/errors.js';
 import type { FreezerDto } from '../freezers/freezers.service.js';
 import type { ProductDto } from '../products/products.dto.js';
+import { FreezerBody } from '../freezers/freezers.schemas.js';
 import { ProductBody, ProductPatch } from '../products/products.schemas.js';
 import type { ProductChanges, ProductInput } from '../products/products.service.js';
 import type { TypeTrend } from '../trends/trends.service.js';
@@ -45,17 +46,13 @@ const SEED_FIELD: Record<string, string> = {
 export const ADD_PRODUCT_KEYS = ['product_name', 'text_descr', 'freezer_id', 'type_id', 'date_in', 'period', 'box_num', 'prod_num', 'quantity'] as const;
 export const UPDATE_PRODUCT_KEYS = [...ADD_PRODUCT_KEYS, 'date_out'] as const;
 
-/** The same limits as the /api/v1 freezer body (src/features/freezers/freezers.routes.ts, which does not export them). */
-const FreezerFields = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 256, pattern: '\\S' }),
-  boxCount: Type.Integer({ minimum: 1, maximum: 1000 }),
-});
-const FreezerPartial = Type.Partial(FreezerFields);
+/** The /api/v1 freezer body's own schema, so both APIs keep the same limits. */
+const FreezerPartial = Type.Partial(FreezerBody);
 
 const checkers = {
   productBody: TypeCompiler.Compile(ProductBody),
   productPatch: TypeCompiler.Compile(ProductPatch),
-  freezer: TypeCompiler.Compile(FreezerFields),
+  freezer: TypeCompiler.Compile(FreezerBody),
   freezerPartial: TypeCompiler.Compile(FreezerPartial),
 };
 
