@@ -19,6 +19,9 @@ Commands:
   import-legacy SOURCE          Import an original freezer-manager database: SOURCE is a MySQL dump file
                                 (e.g. ../shared/seed-data/freezer.sql) or mysql://USER[:PASSWORD]@HOST[:PORT]/DATABASE;
                                 one transaction, nothing is imported twice, what had to be fixed is listed
+  photos upload DIR --url URL --token TOKEN [--batch N] [--product ID] [--caption TEXT]
+                                Upload the image files of a folder to a running server, N files per request
+                                (default 20), with a progress bar and a summary; exit 1 if a file was refused
   help                          Show this text
 
 Configuration comes from the environment (PORT, HOST, DATA_DIR, DATABASE_URL, ...): see the README.`;
@@ -125,6 +128,10 @@ async function main(argv: string[]): Promise<number> {
         console.error(`import-legacy: ${err.message.replace(/\s+/g, ' ')}`);
         return 1;
       }
+    }
+    case 'photos': {
+      const { photosCommand } = await import('./photos-upload.js');
+      return photosCommand(rest);
     }
     case undefined:
     case 'help':
