@@ -5,7 +5,13 @@
  */
 export interface Cache {
   get<T>(namespace: string, key: string): Promise<T | undefined>;
-  set<T>(namespace: string, key: string, value: T, ttlMs: number): Promise<void>;
+  /**
+   * Stores an answer. With `generation` (read by `generation()` before the answer was computed), an
+   * answer computed before an invalidation is not stored: it may already be stale.
+   */
+  set<T>(namespace: string, key: string, value: T, ttlMs: number, generation?: number): Promise<void>;
+  /** The namespace's current generation; invalidate() moves it on. */
+  generation(namespace: string): Promise<number>;
   /** Drops every entry of the namespace. */
   invalidate(namespace: string): Promise<void>;
 }
@@ -28,7 +34,8 @@ export function createMemoryCache(options: { maxEntries?: number; now?: () => nu
       entries.set(k, entry); // most recently used last
       return entry.value as T;
     },
-    async set<T>(namespace: string, key: string, value: T, ttlMs: number): Promise<void> {
+    async set<T>(namespace: string, key: string, value: T, ttlMs: number, generation?: number): Promise<void> {
+      if (generation !== undefined && generation !== (generations.get(namespace) ?? 0)) return;
       const k = fullKey(namespace, key);
       entries.delete(k);
       entries.set(k, { value, expires: now() + ttlMs });
@@ -37,6 +44,9 @@ export function createMemoryCache(options: { maxEntries?: number; now?: () => nu
         if (oldest === undefined) break;
         entries.delete(oldest);
       }
+    },
+    async generation(namespace: string): Promise<number> {
+      return generations.get(namespace) ?? 0;
     },
     async invalidate(namespace: string): Promise<void> {
       generations.set(namespace, (generations.get(namespace) ?? 0) + 1);

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { isSeedPath } from '../features/seed-api/seed-api.routes.js';
 
 /** A run of characters that looks like a secret (API tokens, 64-hex seed-API tokens, reset tokens). */
 const SECRET_RUN = /[A-Za-z0-9_-]{24,}/g;
@@ -8,7 +9,13 @@ const SECRET_KEY = /token|secret|password|key/i;
 export function redactUrl(url: string): string {
   const mark = url.indexOf('?');
   const path = mark < 0 ? url : url.slice(0, mark);
-  const safePath = path.replace(SECRET_RUN, '[redacted]');
+  const segments = path.replace(SECRET_RUN, '[redacted]').split('/');
+  // Where a URL carries a credential, that segment goes whatever its shape: the seed API's token is the
+  // last segment of its routes, a share link's token follows /shared-photos/.
+  if (isSeedPath(path) && segments.length > 2) segments[segments.length - 1] = '[redacted]';
+  const shared = segments.indexOf('shared-photos');
+  if (shared >= 0 && segments[shared + 1]) segments[shared + 1] = '[redacted]';
+  const safePath = segments.join('/');
   if (mark < 0) return safePath;
   const safeQuery = url
     .slice(mark + 1)

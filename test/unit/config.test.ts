@@ -89,5 +89,10 @@ describe('language negotiation and log redaction', () => {
     expect(redactUrl(`/types/${hex}`)).toBe('/types/[redacted]');
     expect(redactUrl('/api/v1/products/12?limit=5')).toBe('/api/v1/products/12?limit=5');
     expect(redactUrl('/x?token=abc&limit=5')).toBe('/x?token=[redacted]&limit=5');
+    // credentials of any shape where the URL carries one
+    expect(redactUrl('/check_token/abcd.efgh.ijkl')).toBe('/check_token/[redacted]');
+    expect(redactUrl('/get_product/all/0/short+tok=')).toBe('/get_product/all/0/[redacted]');
+    expect(redactUrl('/api/v1/shared-photos/fmp.short/preview?size=thumb')).toBe('/api/v1/shared-photos/[redacted]/preview?size=thumb');
+    expect(redactUrl('/types')).toBe('/types');
   });
 });

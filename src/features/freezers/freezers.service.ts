@@ -114,7 +114,8 @@ export function createFreezersService(db: Kysely<Database>) {
         limit: MAX_CONTENT,
         offset: 0,
       });
-      const slots = nextFreeSlots(freezer.box_count, rows);
+      // From every slot in use, not only the products listed (the list stops at MAX_CONTENT).
+      const slots = nextFreeSlots(freezer.box_count, await freezersRepository.usedSlots(db, id));
       const boxes: BoxContent[] = slots.map(({ box, nextSlot }) => ({ box, nextSlot, products: [] }));
       for (const row of rows) {
         boxes[row.box - 1]?.products.push(toProductDto(row, actor.language, today));

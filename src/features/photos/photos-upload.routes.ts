@@ -67,7 +67,11 @@ export const photosUploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
           throw parserError(err, limits.maxFiles);
         }
       }
-      return reply.code(201).send(await app.services.photos.upload(actor, parts()));
+      // busboy reports a body that ends inside a file part on the file's stream, not on the parts iterator.
+      const answer = await app.services.photos.upload(actor, parts()).catch((err: unknown) => {
+        throw parserError(err, limits.maxFiles);
+      });
+      return reply.code(201).send(answer);
     },
   );
 };

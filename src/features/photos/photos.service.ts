@@ -37,6 +37,7 @@ export interface PhotoPatch {
 
 const SEARCH_NAMESPACE = 'photo-search';
 const SEARCH_TTL_MS = 60_000;
+const SEARCH_CACHE_MAX_ITEMS = 100;
 
 /** A file name to show: no path, no control characters, at most 255 characters. */
 function cleanName(raw: string, index: number): string {
@@ -152,12 +153,12 @@ export function createPhotosService(db: Kysely<Database>, deps: PhotosDeps) {
           pending.push({ index, name, kind: 'new', file: received });
         }
         if (!pending.length) throw new AppError(400, 'photo-no-files');
-        if (productId !== undefined) await checkProduct(db, actor, productId, 'product_id');
-
         const now = nowIso();
         const ids = new Map<number, number>();
         const lateDuplicates: string[] = [];
         await db.transaction().execute(async (trx) => {
+          // Inside the transaction: a product deleted meanwhile is a 404, not a foreign-key failure.
+          if (productId !== undefined) await checkProduct(trx, actor, productId, 'product_id');
           for (const p of pending) {
             if (p.kind !== 'new') continue;
             const { file } = p;
@@ -205,7 +206,9 @@ export function createPhotosService(db: Kysely<Database>, deps: PhotosDeps) {
             return { index: p.index, name: p.name, status: 'refused', error: { type: `urn:freezer-manager:problem:${p.refusal.key}`, code: p.refusal.key, detail } };
           }
           if (p.kind === 'dup') {
-            const of = typeof p.of === 'number' ? rows.get(ids.get(p.of) as number) : p.of;
+            // `of` names an earlier entry of this request, which may itself have become a late duplicate.
+            const first = typeof p.of === 'number' ? pending[p.of] : undefined;
+            const of = first === undefined ? p.of : first.kind === 'dup' && typeof first.of !== 'number' ? first.of : rows.get(ids.get(p.of as number) as number);
             return { ...toPhotoDto(of as PhotoView), index: p.index, name: p.name, status: 'duplicate' };
           }
           return { ...toPhotoDto(rows.get(ids.get(p.index) as number) as PhotoView), index: p.index, name: p.name, status: 'created' };
@@ -230,9 +233,12 @@ export function createPhotosService(db: Kysely<Database>, deps: PhotosDeps) {
       const key = JSON.stringify([actor.userId, terms, limit, offset]);
       const cached = await cache.get<Page<PhotoDto>>(SEARCH_NAMESPACE, key);
       if (cached) return { page: cached, cache: 'hit' };
+      const generation = await cache.generation(SEARCH_NAMESPACE);
       const { rows, total } = await photosRepository.listOwned(db, actor.userId, { q: terms.join(' '), limit, offset });
       const page = { items: rows.map(toPhotoDto), total, limit, offset };
-      await cache.set(SEARCH_NAMESPACE, key, page, SEARCH_TTL_MS);
+      // Not stored if a write invalidated the namespace while this was read, nor when the page is large
+      // (the cache is bounded by entries, so entries stay small).
+      if (page.items.length <= SEARCH_CACHE_MAX_ITEMS) await cache.set(SEARCH_NAMESPACE, key, page, SEARCH_TTL_MS, generation);
       return { page, cache: 'miss' };
     },
 

@@ -221,6 +221,8 @@ export function createProductsService(db: Kysely<Database>) {
           date_out: next.dateOut,
           period_months: next.periodMonths,
           due_date: addMonths(next.dateIn, next.periodMonths),
+          // Portions put back inside are a product of their own again, no longer a history row of another.
+          ...(next.dateOut === null && current.source_product_id !== null ? { source_product_id: null } : {}),
           updated_at: nowIso(),
         });
         await audit(trx, actor, 'product.update', id, { fields: Object.keys(changes) });
@@ -244,10 +246,12 @@ export function createProductsService(db: Kysely<Database>) {
      * portions taken, linked to it so the take-out can be undone.
      */
     async takeOut(actor: Actor, id: number, input: { portions?: number; date?: string }): Promise<{ product: ProductDto; takenOut: ProductDto }> {
-      const date = input.date === undefined ? todayUtc() : parseDate(input.date, 'date');
+      const given = input.date === undefined ? undefined : parseDate(input.date, 'date');
       return write(async (trx) => {
         const current = await load(trx, actor, id);
         if (current.date_out !== null) throw conflict('already-out');
+        // Without a date: today, or the day it went in when that is "today" east of UTC (dates in may be up to UTC+14).
+        const date = given ?? (current.date_in > todayUtc() ? current.date_in : todayUtc());
         const portions = input.portions ?? current.quantity;
         if (portions > current.quantity) throw badRequest('too-many-portions', { quantity: current.quantity, portions }, 'portions');
         if (date < current.date_in) throw badRequest('date-out-before-in', { dateIn: current.date_in }, 'date');

@@ -61,7 +61,8 @@ export function createTokensService(db: Kysely<Database>) {
       let expiresAt: string | null = null;
       if (input.expiresAt) {
         const at = new Date(input.expiresAt);
-        if (at.getTime() <= Date.now()) throw new AppError(400, 'expiry-in-past', {}, 'expiresAt');
+        // NaN too: the date-time format lets a leap second (23:59:60) through, which Date cannot represent.
+        if (!(at.getTime() > Date.now())) throw new AppError(400, 'expiry-in-past', {}, 'expiresAt');
         expiresAt = at.toISOString();
       }
       return db.transaction().execute(async (trx) => {
