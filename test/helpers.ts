@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
@@ -140,4 +142,29 @@ export function expectProblem(response: ApiResponse, status: number): { type: st
 /** A calendar date n days from today (UTC). */
 export function daysFromToday(n: number): string {
   return new Date(Date.now() + n * 86400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * sha256 of every row of every table of a test server's database but the audit log and the photo
+ * search index (derived from photos); token last-use times, touched on each authentication, are left
+ * out. Equal before and after a request: the request changed nothing. Also returns the table names.
+ */
+export function databaseDigest(dataDir: string): { digest: string; tables: string[] } {
+  const db = new Database(path.join(dataDir, 'freezer-manager.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    const tables = (
+      db
+        .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name <> 'audit_log' and name not like 'photos_fts%' order by name")
+        .all() as Array<{ name: string }>
+    ).map((t) => t.name);
+    const hash = createHash('sha256');
+    for (const name of tables) {
+      const rows = db.prepare(`select * from "${name}" order by rowid`).all() as Array<Record<string, unknown>>;
+      for (const row of rows) if (name === 'api_tokens') delete row.last_used_at;
+      hash.update(`${name}\n${JSON.stringify(rows)}\n`);
+    }
+    return { digest: hash.digest('hex'), tables };
+  } finally {
+    db.close();
+  }
 }

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, expectProblem, signUp, startServer, type ApiResponse, type Client, type TestServer } from '../helpers.js';
+import { client, databaseDigest, expectProblem, signUp, startServer, type ApiResponse, type Client, type TestServer } from '../helpers.js';
 import { jpeg, upload } from '../photos/photo-helpers.js';
 
 /**
@@ -13,24 +12,11 @@ import { jpeg, upload } from '../photos/photo-helpers.js';
 let server: TestServer;
 const dbFile = () => path.join(server.dataDir, 'freezer-manager.sqlite');
 
-/** sha256 of every row of every table but the audit log (token last-use times, touched on each authentication, left out). */
+/** The database digest (helpers.databaseDigest), checking the tables it must cover are there. */
 function digestAll(): string {
-  const db = new Database(dbFile(), { readonly: true, fileMustExist: true });
-  try {
-    const tables = db
-      .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name <> 'audit_log' and name not like 'photos_fts%' order by name")
-      .all() as Array<{ name: string }>;
-    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['products', 'freezers', 'api_tokens', 'users', 'freezer_members']));
-    const hash = createHash('sha256');
-    for (const { name } of tables) {
-      const rows = db.prepare(`select * from "${name}" order by rowid`).all() as Array<Record<string, unknown>>;
-      for (const row of rows) if (name === 'api_tokens') delete row.last_used_at;
-      hash.update(`${name}\n${JSON.stringify(rows)}\n`);
-    }
-    return hash.digest('hex');
-  } finally {
-    db.close();
-  }
+  const { digest, tables } = databaseDigest(server.dataDir);
+  expect(tables).toEqual(expect.arrayContaining(['products', 'freezers', 'api_tokens', 'users', 'freezer_members']));
+  return digest;
 }
 
 /** Every row that belongs to one user (their freezers, those freezers' products, their tokens, their account), byte for byte. */

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, daysFromToday, expectProblem, request, signUp, startServer, type ApiResponse, type TestServer } from '../helpers.js';
+import { client, databaseDigest, daysFromToday, expectProblem, request, signUp, startServer, type ApiResponse, type TestServer } from '../helpers.js';
 import { jpeg, upload } from '../photos/photo-helpers.js';
 
 /**
@@ -20,24 +19,11 @@ let ids = { freezer: 0, product: 0, type: 0, otherUser: 0, photo: 0 };
 
 const PROBLEM = (key: string) => `urn:freezer-manager:problem:${key}`;
 
-/** sha256 of every row of every table but the audit log and the photo search index (derived from photos; token last-use times, touched on authentication, left out). */
+/** The database digest (helpers.databaseDigest), checking the tables it must cover are there. */
 function digest(): string {
-  const db = new Database(path.join(server.dataDir, 'freezer-manager.sqlite'), { readonly: true, fileMustExist: true });
-  try {
-    const tables = db
-      .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name <> 'audit_log' and name not like 'photos_fts%' order by name")
-      .all() as Array<{ name: string }>;
-    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['products', 'freezers', 'api_tokens', 'users', 'product_types', 'sessions', 'password_resets']));
-    const hash = createHash('sha256');
-    for (const { name } of tables) {
-      const rows = db.prepare(`select * from "${name}" order by rowid`).all() as Array<Record<string, unknown>>;
-      for (const row of rows) if (name === 'api_tokens') delete row.last_used_at;
-      hash.update(`${name}\n${JSON.stringify(rows)}\n`);
-    }
-    return hash.digest('hex');
-  } finally {
-    db.close();
-  }
+  const { digest: value, tables } = databaseDigest(server.dataDir);
+  expect(tables).toEqual(expect.arrayContaining(['products', 'freezers', 'api_tokens', 'users', 'product_types', 'sessions', 'password_resets']));
+  return value;
 }
 
 function count(table: string): number {
