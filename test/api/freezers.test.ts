@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, expectProblem, signUp, startServer, type TestServer } from '../helpers.js';
+import { newFreezer, putIn } from '../inventory-helpers.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -7,19 +8,6 @@ beforeAll(async () => {
 });
 afterAll(async () => server.close());
 
-const SOUP = 1;
-
-async function newFreezer(api: Client, name = 'Garage', boxCount = 4): Promise<any> {
-  const res = await api.post('/api/v1/freezers', { name, boxCount });
-  expect(res.status, res.text).toBe(201);
-  return res.body;
-}
-
-async function putIn(api: Client, freezerId: number, box: number, fields: Record<string, unknown> = {}): Promise<any> {
-  const res = await api.post('/api/v1/products', { name: 'Soup', typeId: SOUP, freezerId, box, quantity: 1, ...fields });
-  expect(res.status, res.text).toBe(201);
-  return res.body;
-}
 
 async function takeOut(api: Client, productId: number): Promise<void> {
   const res = await api.post(`/api/v1/products/${productId}/take-out`);

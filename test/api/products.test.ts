@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, daysFromToday, expectProblem, signUp, startServer, type TestServer } from '../helpers.js';
+import { newFreezer, putIn } from '../inventory-helpers.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -13,18 +14,6 @@ const SORBET = 25;
 const BREAD = 27;
 
 const today = () => new Date().toISOString().slice(0, 10);
-
-async function newFreezer(api: Client, name = 'Garage', boxCount = 4): Promise<any> {
-  const res = await api.post('/api/v1/freezers', { name, boxCount });
-  expect(res.status, res.text).toBe(201);
-  return res.body;
-}
-
-async function putIn(api: Client, freezerId: number, box: number, fields: Record<string, unknown> = {}): Promise<any> {
-  const res = await api.post('/api/v1/products', { name: 'Soup', typeId: SOUP, freezerId, box, quantity: 1, ...fields });
-  expect(res.status, res.text).toBe(201);
-  return res.body;
-}
 
 /** A fresh user with one freezer. */
 async function setup(boxCount = 4) {

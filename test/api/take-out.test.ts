@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, daysFromToday, expectProblem, signUp, startServer, type TestServer } from '../helpers.js';
+import { putIn } from '../inventory-helpers.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -9,12 +10,6 @@ afterAll(async () => server.close());
 
 const SOUP = 1;
 const today = () => new Date().toISOString().slice(0, 10);
-
-async function putIn(api: Client, freezerId: number, box: number, fields: Record<string, unknown> = {}): Promise<any> {
-  const res = await api.post('/api/v1/products', { name: 'Soup', typeId: SOUP, freezerId, box, quantity: 1, ...fields });
-  expect(res.status, res.text).toBe(201);
-  return res.body;
-}
 
 async function setup(boxCount = 4) {
   const user = await signUp(server.url);
