@@ -1,14 +1,6 @@
-/** A small deterministic generator (mulberry32), so a seed always gives the same dataset. */
-export function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../src/lib/random.js';
+
+export { rng };
 
 export type Random = ReturnType<typeof rng>;
 

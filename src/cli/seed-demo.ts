@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Actor } from '../lib/actor.js';
+import { rng } from '../lib/random.js';
 import { addDays, todayUtc } from '../lib/time.js';
 import type { Services } from '../services.js';
 
@@ -37,18 +38,6 @@ const CATALOGUE: ReadonlyArray<readonly [string, string, number]> = [
   ['Lasagnes', 'Lasagnes maison', 22],
   ['Ratatouille', 'Ratatouille du potager', 21],
 ];
-
-/** A small deterministic generator, so every demo database tells the same story. */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Event = { date: string; kind: 'in'; item: number } | { date: string; kind: 'out'; item: number; portions: number | undefined };
 
