@@ -8,8 +8,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
+import type SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { openSqlite } from '../src/db/database.js';
 import type { Database } from '../src/db/types.js';
 import { createProductsService } from '../src/features/products/products.service.js';
 import { createAuthService } from '../src/features/sessions/auth.service.js';
@@ -23,14 +24,9 @@ interface Captured {
   params: readonly unknown[];
 }
 
-/** The same connection set-up as openDatabase (src/db/database.ts), plus a query log. */
+/** The application's own connection (openSqlite), with a query log. */
 function open(file: string, log: Captured[]): { db: Kysely<Database>; sqlite: SQLite.Database } {
-  const sqlite = new SQLite(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
+  const sqlite = openSqlite(file);
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: sqlite }),
     log: (event) => {

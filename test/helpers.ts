@@ -114,6 +114,13 @@ export function client(base: string, token?: string) {
 export type Client = ReturnType<typeof client>;
 
 let counter = 0;
+
+/** An e-mail address no other test of this run uses. */
+export function uniqueEmail(tag: string): string {
+  counter += 1;
+  return `${tag}-${counter}-${Date.now()}@example.com`;
+}
+
 /** Registers a new account and returns its token and a client using it. */
 export async function signUp(base: string, overrides: { email?: string; password?: string; language?: 'en' | 'fr' } = {}) {
   counter += 1;

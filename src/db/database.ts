@@ -7,8 +7,17 @@ import { migrationProvider } from './migrations/index.js';
 
 export type Db = Kysely<Database>;
 
-/** Opens the SQLite database file: WAL journal, foreign keys enforced, a busy timeout for concurrent CLI use. */
+/** Opens the SQLite database file through Kysely (see openSqlite for the connection's settings). */
 export function openDatabase(file: string): Db {
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: openSqlite(file) }) });
+}
+
+/**
+ * The configured connection to the SQLite file: WAL journal, foreign keys enforced, a busy timeout for
+ * concurrent CLI use, Unicode lower(), prepared statements kept. Tools that need the raw handle (the
+ * benchmark's query-plan report) open it here too, so they measure the same connection.
+ */
+export function openSqlite(file: string): SQLite.Database {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
@@ -19,7 +28,7 @@ export function openDatabase(file: string): Db {
   // (PostgreSQL's lower() already does this, so queries stay the same on both).
   sqlite.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
   cachePreparedStatements(sqlite);
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return sqlite;
 }
 
 const STATEMENT_CACHE_SIZE = 500;

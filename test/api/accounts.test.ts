@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, expectProblem, request, signUp, startServer, type ApiResponse, type TestServer } from '../helpers.js';
+import { client, expectProblem, request, signUp, startServer, type ApiResponse, type TestServer, uniqueEmail } from '../helpers.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -7,11 +7,6 @@ beforeAll(async () => {
 });
 afterAll(async () => server.close());
 
-let counter = 0;
-function uniqueEmail(tag: string): string {
-  counter += 1;
-  return `${tag}-${counter}-${Date.now()}@example.com`;
-}
 
 /** Logs in with e-mail and password; returns the answer, the session cookie ("fm_session=...") and the CSRF token. */
 async function login(email: string, password: string) {

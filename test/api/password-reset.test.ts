@@ -5,16 +5,11 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectProblem, request, signUp, startServer, type TestServer } from '../helpers.js';
+import { expectProblem, request, signUp, startServer, type TestServer, uniqueEmail } from '../helpers.js';
 import { parseMail, type ParsedMail } from '../mail-helpers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-let counter = 0;
-function uniqueEmail(tag: string): string {
-  counter += 1;
-  return `${tag}-${counter}-${Date.now()}@example.com`;
-}
 
 /** A parsed single-part message: unfolded headers (lower-case names) and the decoded text body. */
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, expectProblem, request, signUp, startServer, type TestServer } from '../helpers.js';
+import { client, expectProblem, request, signUp, startServer, type TestServer, uniqueEmail } from '../helpers.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -10,11 +10,6 @@ beforeAll(async () => {
 });
 afterAll(async () => server.close());
 
-let counter = 0;
-function uniqueEmail(tag: string): string {
-  counter += 1;
-  return `${tag}-${counter}-${Date.now()}@example.com`;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
