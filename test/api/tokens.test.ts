@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TokenDto } from '../../src/features/tokens/tokens.service.js';
 import { client, expectProblem, request, signUp, startServer, type TestServer, uniqueEmail } from '../helpers.js';
 
 let server: TestServer;
@@ -13,15 +14,6 @@ afterAll(async () => server.close());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface TokenDto {
-  id: number;
-  name: string;
-  scope: 'read' | 'write';
-  prefix: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  createdAt: string;
-}
 
 /** Every text value of every row of every table of the server's SQLite file, read-only. */
 function everyStoredText(): string[] {
