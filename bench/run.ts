@@ -6,9 +6,8 @@
  * Everything is bounded: each load runs for a fixed time, the children exit when asked, when this process
  * goes away, or after a hard limit of their own.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { DATABASE_FILE, existingDataset, generateDataset, readTokens, type Manifest } from './dataset.js';
+import { DATABASE_FILE, readTokens } from './dataset.js';
 import { explain } from './explain.js';
 import { parseArgs, USAGE, type BenchOptions } from './lib/args.js';
 import { runLoad, type LoadResult, type RequestSpec } from './lib/load.js';
@@ -16,35 +15,13 @@ import { gitInfo, machineInfo } from './lib/machine.js';
 import type { MemorySample } from './lib/child.js';
 import { startChild, type Child } from './lib/processes.js';
 import { rng } from './lib/random.js';
-import { markdown, soakMarkdown, type BenchReport, type ScenarioReport, type SoakReport } from './lib/report.js';
+import { ensureDataset, runCopy, settle } from './lib/prepared.js';
+import { markdown, soakMarkdown, writeResults, type BenchReport, type ScenarioReport, type SoakReport } from './lib/report.js';
 import { createMixedWorkload, createScenarios, meetsTarget, targetText, type Scenario, type ScenarioContext } from './scenarios.js';
 
 const MiB = 2 ** 20;
 const say = (line: string) => console.log(line);
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
-
-async function dataset(options: BenchOptions): Promise<{ dir: string; manifest: Manifest; reused: boolean }> {
-  const dir = path.join(options.dataDir, `${options.users}u-${options.products}p-s${options.seed}`, 'pristine');
-  const spec = { users: options.users, products: options.products, seed: options.seed };
-  const existing = options.regenerate ? undefined : await existingDataset(dir, spec);
-  if (existing) {
-    say(`dataset: reusing ${dir} (generated in ${existing.seconds} s)`);
-    return { dir, manifest: existing, reused: true };
-  }
-  say(`dataset: generating ${options.users.toLocaleString('en-US')} users × ${options.products.toLocaleString('en-US')} products into ${dir}`);
-  const manifest = await generateDataset({ dataDir: dir, ...spec, log: say });
-  say(`dataset: done in ${manifest.seconds} s (${manifest.counts.inside.toLocaleString('en-US')} products inside)`);
-  return { dir, manifest, reused: false };
-}
-
-/** A fresh copy of the pristine database for this run: writes never change the cached dataset. */
-function runCopy(pristineDir: string): string {
-  const runDir = path.join(path.dirname(pristineDir), 'run');
-  fs.rmSync(runDir, { recursive: true, force: true });
-  fs.mkdirSync(runDir, { recursive: true });
-  fs.copyFileSync(path.join(pristineDir, DATABASE_FILE), path.join(runDir, DATABASE_FILE));
-  return runDir;
-}
 
 function lastRssMiB(child: Child): number | undefined {
   const last = child.memory[child.memory.length - 1];
@@ -83,28 +60,6 @@ async function startApp(runDir: string, maxSeconds: number, memoryIntervalMs: nu
   });
 }
 
-/**
- * Requests still in flight when a load stops keep the server busy for a while (32 general trends or
- * logins are seconds of work): wait until it has drained them, so the next measurement does not queue
- * behind them. /readyz runs `select 1` through the same single database connection, behind every query
- * already waiting for it; two quick answers in a row mean the backlog is gone.
- */
-async function settle(app: Child): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  let quick = 0;
-  while (quick < 2 && Date.now() < deadline) {
-    const t = performance.now();
-    try {
-      const response = await fetch(`${app.url}/readyz`);
-      await response.arrayBuffer();
-    } catch {
-      // the next try tells
-    }
-    quick = performance.now() - t < 50 ? quick + 1 : 0;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 const serialSeconds = (options: BenchOptions) => Math.min(3, Math.max(2, options.duration / 4));
 
 async function runScenario(scenario: Scenario, app: Child, options: BenchOptions, ceilingRps: number): Promise<ScenarioReport> {
@@ -116,12 +71,12 @@ async function runScenario(scenario: Scenario, app: Child, options: BenchOptions
   }
   const next = () => scenario.next();
   if (options.warmup > 0) await runLoad({ url: app.url, connections: options.connections, duration: options.warmup, next });
-  await settle(app);
+  await settle(app.url);
   const serial = await runLoad({ url: app.url, connections: 1, duration: serialSeconds(options), next });
-  await settle(app);
+  await settle(app.url);
   const cpuBefore = await app.sample();
   const result = await runLoad({ url: app.url, connections: options.connections, duration: options.duration, next });
-  await settle(app);
+  await settle(app.url);
   const cpuAfter = await app.sample();
   const cpuMs = cpuPerRequest(cpuBefore, cpuAfter, result);
   const ceilingRatio = ceilingRps > 0 ? result.okRps / ceilingRps : 0;
@@ -141,21 +96,6 @@ async function runScenario(scenario: Scenario, app: Child, options: BenchOptions
   };
 }
 
-function writeResults(resultsDir: string, label: string, json: unknown, md: string, takenAt: string): string[] {
-  fs.mkdirSync(resultsDir, { recursive: true });
-  const stamp = takenAt.replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const files = [
-    path.join(resultsDir, `${label}.json`),
-    path.join(resultsDir, `${label}.md`),
-    path.join(resultsDir, 'history', `${stamp}-${label}.json`),
-  ];
-  fs.mkdirSync(path.join(resultsDir, 'history'), { recursive: true });
-  fs.writeFileSync(files[0] as string, `${JSON.stringify(json, null, 2)}\n`);
-  fs.writeFileSync(files[1] as string, md);
-  fs.writeFileSync(files[2] as string, `${JSON.stringify(json, null, 2)}\n`);
-  return files;
-}
-
 function noiseNotes(machine: ReturnType<typeof machineInfo>, ceiling: { before: LoadResult; after: LoadResult }): string[] {
   const notes: string[] = [];
   if (machine.loadAverageAtStart > machine.cores * 0.5) {
@@ -170,7 +110,7 @@ async function benchmark(options: BenchOptions): Promise<void> {
   const machine = machineInfo();
   const git = gitInfo();
   const takenAt = new Date().toISOString();
-  const data = await dataset(options);
+  const data = await ensureDataset(options, say);
   if (options.generateOnly) return;
   const runDir = runCopy(data.dir);
   const tokens = readTokens(data.dir);
@@ -246,7 +186,7 @@ async function soak(options: BenchOptions): Promise<void> {
   const machine = machineInfo();
   const git = gitInfo();
   const takenAt = new Date().toISOString();
-  const data = await dataset(options);
+  const data = await ensureDataset(options, say);
   const runDir = runCopy(data.dir);
   const tokens = readTokens(data.dir);
   const ctx: ScenarioContext = { url: '', tokens, databaseFile: path.join(runDir, DATABASE_FILE), random: rng(options.seed + 2) };
@@ -263,10 +203,10 @@ async function soak(options: BenchOptions): Promise<void> {
     const next = () => workload.next();
     const onResponse = workload.onResponse.bind(workload);
     if (options.warmup > 0) await runLoad({ url: app.url, connections: options.connections, duration: options.warmup, next, onResponse });
-    await settle(app);
+    await settle(app.url);
     say(`maximum of the mixed workload: ${options.duration} s as fast as it goes`);
     const max = await runLoad({ url: app.url, connections: options.connections, duration: options.duration, next, onResponse });
-    await settle(app);
+    await settle(app.url);
     const targetRps = Math.max(1, Math.floor(max.okRps / 2));
     say(`  ${max.okRps} req/s, p99 ${max.latency.p99} ms; soak at ${targetRps} req/s for ${options.soakMinutes} min`);
 
@@ -378,7 +318,7 @@ async function main(): Promise<void> {
     process.exit(4);
   }, limitSeconds * 1000).unref();
   if (options.explain) {
-    const data = await dataset(options);
+    const data = await ensureDataset(options, say);
     const label = options.users === 1_000 && options.products === 100_000 ? 'explain-latest' : `explain-latest-${options.users}u-${options.products}p`;
     const file = path.join(options.resultsDir, `${label}.md`);
     say(await explain(data.dir, file));

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Manifest } from '../dataset.js';
 import type { ScenarioKind } from '../scenarios.js';
 import type { LoadResult } from './load.js';
@@ -145,4 +147,20 @@ export function soakMarkdown(report: SoakReport): string {
     '',
     ...(report.notes.length ? ['Notes:', '', ...report.notes.map((note) => `- ${note}`), ''] : []),
   ].join('\n');
+}
+
+/** Writes a result as bench/results/<label>.json and .md, and a dated copy under history/; returns the paths. */
+export function writeResults(resultsDir: string, label: string, json: unknown, md: string, takenAt: string): string[] {
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const stamp = takenAt.replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const files = [
+    path.join(resultsDir, `${label}.json`),
+    path.join(resultsDir, `${label}.md`),
+    path.join(resultsDir, 'history', `${stamp}-${label}.json`),
+  ];
+  fs.mkdirSync(path.join(resultsDir, 'history'), { recursive: true });
+  fs.writeFileSync(files[0] as string, `${JSON.stringify(json, null, 2)}\n`);
+  fs.writeFileSync(files[1] as string, md);
+  fs.writeFileSync(files[2] as string, `${JSON.stringify(json, null, 2)}\n`);
+  return files;
 }

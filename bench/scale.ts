@@ -1,0 +1,302 @@
+/**
+ * npm run bench:scale: the main read and write routes on 1 and 2 worker processes (`serve --workers N`)
+ * and on SQLite vs PostgreSQL, the same dataset in each. Each configuration gets a fresh copy of the
+ * dataset (SQLite: a file copy; PostgreSQL: a new database on DATABASE_URL's server, migrated, then filled
+ * with the same rows), runs the real CLI from the bench build, and is measured with autocannon.
+ *
+ *   --workers 1,2             worker counts (default 1,2)
+ *   --databases sqlite,postgres
+ *   --postgres-url URL        server for the PostgreSQL runs (default postgres://postgres@127.0.0.1:5432/postgres)
+ * plus the options of npm run bench (--users, --products, --duration, --warmup, --connections, --only …).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { DATABASE_FILE, readTokens } from './dataset.js';
+import { parseArgs, USAGE } from './lib/args.js';
+import { runLoad, type LoadResult } from './lib/load.js';
+import { gitInfo, machineInfo } from './lib/machine.js';
+import { BUILD_DIR } from './lib/paths.js';
+import { ensureDataset, runCopy, settle } from './lib/prepared.js';
+import { rng } from './lib/random.js';
+import { machineLine, writeResults } from './lib/report.js';
+import { createScenarios, type ScenarioContext } from './scenarios.js';
+
+const say = (line: string) => console.log(line);
+const CLI = path.resolve(BUILD_DIR, '..', 'src', 'cli', 'index.js');
+const DEFAULT_SCENARIOS = ['list-inside', 'search', 'trends-personal', 'add-product', 'take-out'];
+type Dialect = 'sqlite' | 'postgres';
+
+interface ScaleOptions {
+  workers: number[];
+  databases: Dialect[];
+  postgresUrl: string;
+}
+
+/** Takes this script's own options out of argv; the rest goes to the common parser. */
+function splitArgs(argv: string[]): { scale: ScaleOptions; rest: string[] } {
+  const scale: ScaleOptions = { workers: [1, 2], databases: ['sqlite', 'postgres'], postgresUrl: 'postgres://postgres@127.0.0.1:5432/postgres' };
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] as string;
+    const value = argv[i + 1];
+    if (arg === '--workers' || arg === '--databases' || arg === '--postgres-url') {
+      if (value === undefined) throw new Error(`${arg} needs a value`);
+      i += 1;
+      if (arg === '--workers') {
+        scale.workers = value.split(',').map((w) => Number(w));
+        if (scale.workers.some((w) => !Number.isInteger(w) || w < 1 || w > 64)) throw new Error(`--workers takes whole numbers from 1 to 64, got "${value}"`);
+      } else if (arg === '--databases') {
+        const names = value.split(',');
+        if (names.some((d) => d !== 'sqlite' && d !== 'postgres')) throw new Error(`--databases takes sqlite and/or postgres, got "${value}"`);
+        scale.databases = names as Dialect[];
+      } else scale.postgresUrl = value;
+    } else rest.push(arg);
+  }
+  return { scale, rest };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+function databaseUrl(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Runs the built CLI with this environment and waits for it to exit successfully. */
+function runCli(args: string[], env: Record<string, string>, logFile: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const log = fs.openSync(logFile, 'a');
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+    fs.closeSync(log);
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${args.join(' ')} exited with ${code} (see ${logFile})`))));
+  });
+}
+
+/**
+ * A new PostgreSQL database with the schema, holding the rows of the SQLite dataset: every table but the
+ * migration bookkeeping and SQLite's own search tables, identity sequences moved past the copied ids.
+ */
+async function postgresCopy(sqliteFile: string, serverUrl: string, runDir: string): Promise<string> {
+  const name = `fm_bench_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = databaseUrl(serverUrl, name);
+  await runCli(['migrate'], { DATABASE_URL: url, DATA_DIR: runDir, LOG_LEVEL: 'warn' }, path.join(runDir, 'migrate.log'));
+
+  const source = new Database(sqliteFile, { readonly: true, fileMustExist: true });
+  const target = new pg.Client({ connectionString: url });
+  await target.connect();
+  try {
+    const pgTables = (
+      await target.query<{ table_name: string }>("select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name not like 'kysely_%'")
+    ).rows.map((r) => r.table_name);
+    const sqliteTables = new Set(
+      (source.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'").all() as Array<{ name: string }>).map((t) => t.name),
+    );
+    const tables = pgTables.filter((t) => sqliteTables.has(t));
+    await target.query('begin');
+    // Rows arrive in table order, not foreign-key order: triggers (foreign keys among them) are off for this session.
+    await target.query('set local session_replication_role = replica');
+    await target.query(`truncate ${tables.map((t) => `"${t}"`).join(', ')} cascade`);
+    for (const table of tables) {
+      const pgColumns = new Set(
+        (await target.query<{ column_name: string }>('select column_name from information_schema.columns where table_name = $1 and is_generated = $2', [table, 'NEVER'])).rows.map(
+          (r) => r.column_name,
+        ),
+      );
+      const columns = (source.prepare(`select name from pragma_table_info('${table}')`).all() as Array<{ name: string }>).map((c) => c.name).filter((c) => pgColumns.has(c));
+      const perStatement = Math.max(1, Math.floor(30_000 / columns.length));
+      let batch: unknown[][] = [];
+      const flush = async () => {
+        if (!batch.length) return;
+        const values = batch.map((_, r) => `(${columns.map((__, c) => `$${r * columns.length + c + 1}`).join(', ')})`).join(', ');
+        await target.query(`insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${values}`, batch.flat());
+        batch = [];
+      };
+      for (const row of source.prepare(`select ${columns.map((c) => `"${c}"`).join(', ')} from "${table}"`).raw().iterate() as IterableIterator<unknown[]>) {
+        batch.push(row);
+        if (batch.length >= perStatement) await flush();
+      }
+      await flush();
+      if (pgColumns.has('id')) {
+        await target.query(`select setval(pg_get_serial_sequence($1, 'id'), coalesce((select max(id) from "${table}"), 0) + 1, false) where pg_get_serial_sequence($1, 'id') is not null`, [table]);
+      }
+    }
+    await target.query('commit');
+    await target.query('analyze');
+  } finally {
+    source.close();
+    await target.end();
+  }
+  return url;
+}
+
+async function dropDatabase(serverUrl: string, url: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists ${new URL(url).pathname.slice(1)} with (force)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+interface Server {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** `freezer-manager serve --workers N` from the bench build, on a port of its own; ready when /readyz answers. */
+async function startServer(workers: number, env: Record<string, string>, logFile: string): Promise<Server> {
+  const port = await freePort();
+  const log = fs.openSync(logFile, 'a');
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--workers', String(workers)], {
+    env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port), RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', log, log],
+  });
+  fs.closeSync(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode} (see ${logFile})`);
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the server did not start within 120 s (see ${logFile})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+interface Cell {
+  database: Dialect;
+  workers: number;
+  scenario: string;
+  kind: string;
+  result: LoadResult;
+}
+
+const fmt = (value: number) => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(value >= 10 ? 1 : 2));
+
+function table(cells: Cell[], configs: Array<{ database: Dialect; workers: number }>): string {
+  const scenarios = [...new Set(cells.map((c) => c.scenario))];
+  const head = `| scenario | ${configs.map((c) => `${c.database}, ${c.workers} worker${c.workers > 1 ? 's' : ''}: req/s · p99 ms`).join(' | ')} |`;
+  const rule = `|---|${configs.map(() => '--:').join('|')}|`;
+  const rows = scenarios.map((scenario) => {
+    const values = configs.map((config) => {
+      const cell = cells.find((c) => c.scenario === scenario && c.database === config.database && c.workers === config.workers);
+      if (!cell) return '—';
+      return `${fmt(cell.result.okRps)} · ${fmt(cell.result.latency.p99)}${cell.result.errors ? ` (${cell.result.errors} errors)` : ''}`;
+    });
+    return `| ${scenario} | ${values.join(' | ')} |`;
+  });
+  return [head, rule, ...rows].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { scale, rest } = splitArgs(process.argv.slice(2));
+  const options = parseArgs(rest);
+  if (options.help) {
+    console.log(`npm run bench:scale [-- --workers 1,2 --databases sqlite,postgres --postgres-url URL]\n\nand, from npm run bench:\n${USAGE}`);
+    return;
+  }
+  const only = options.only.length ? options.only : DEFAULT_SCENARIOS;
+  const machine = machineInfo();
+  const takenAt = new Date().toISOString();
+  const data = await ensureDataset(options, say);
+  const tokens = readTokens(data.dir);
+  const pristineFile = path.join(data.dir, DATABASE_FILE);
+  const configs = scale.databases.flatMap((database) => scale.workers.map((workers) => ({ database, workers })));
+  const cells: Cell[] = [];
+  say(`machine: ${machineLine(machine)}`);
+
+  for (const config of configs) {
+    const label = `${config.database}-${config.workers}w`;
+    const runDir = runCopy(data.dir, `scale-${label}`);
+    const env: Record<string, string> = { DATA_DIR: runDir };
+    if (config.database === 'postgres') {
+      say(`${label}: copying the dataset into a new PostgreSQL database`);
+      env.DATABASE_URL = await postgresCopy(path.join(runDir, DATABASE_FILE), scale.postgresUrl, runDir);
+    }
+    const server = await startServer(config.workers, env, path.join(runDir, 'server.log'));
+    say(`${label}: serving on ${server.url}`);
+    try {
+      // The take-out pool reads the products inside from the pristine file: the same rows as the run's database.
+      const ctx: ScenarioContext = { url: server.url, tokens, databaseFile: pristineFile, random: rng(options.seed + 3) };
+      const scenarios = createScenarios(ctx).filter((s) => only.includes(s.name));
+      for (const scenario of scenarios) {
+        const skip = scenario.prepare ? await scenario.prepare() : undefined;
+        if (skip) {
+          say(`  ${scenario.name}: skipped (${skip})`);
+          continue;
+        }
+        const next = () => scenario.next();
+        if (options.warmup > 0) await runLoad({ url: server.url, connections: options.connections, duration: options.warmup, next });
+        await settle(server.url);
+        const result = await runLoad({ url: server.url, connections: options.connections, duration: options.duration, next });
+        await settle(server.url);
+        cells.push({ ...config, scenario: scenario.name, kind: scenario.kind, result });
+        say(`  ${scenario.name}: ${result.okRps} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, errors ${result.errors}`);
+      }
+    } finally {
+      await server.stop();
+      if (env.DATABASE_URL) await dropDatabase(scale.postgresUrl, env.DATABASE_URL);
+      fs.rmSync(runDir, { recursive: true, force: true });
+    }
+  }
+
+  const md = [
+    `### Scale-out benchmark, ${takenAt.slice(0, 16).replace('T', ' ')} UTC (commit ${gitInfo().commit})`,
+    '',
+    `- Machine: ${machineLine(machine)}.`,
+    `- Dataset: ${options.users.toLocaleString('en-US')} users, ${data.manifest.counts.products.toLocaleString('en-US')} product rows; ${options.connections} connections, ${options.duration} s measured after ${options.warmup} s of warm-up; autocannon runs on the same machine.`,
+    '- Each configuration runs `freezer-manager serve --workers N` on a fresh copy of the dataset (PostgreSQL: the local server, a new database).',
+    '',
+    table(cells, configs),
+    '',
+  ].join('\n');
+  const files = writeResults(options.resultsDir, 'scale-latest', { schema: 1, takenAt, machine, options: { ...scale, postgresUrl: undefined, users: options.users, products: options.products, duration: options.duration, connections: options.connections }, cells }, md, takenAt);
+  say('');
+  say(md);
+  say(`written: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  },
+);
