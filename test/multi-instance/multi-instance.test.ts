@@ -106,7 +106,7 @@ async function startInstance(name: string, port: number): Promise<Instance> {
   child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitFor(`instance ${name}`, async () => (await fetch(`${url}/readyz`)).ok);
+    await waitFor(`instance ${name}`, async () => (await fetch(`${url}/readyz`)).ok, 150_000);
   } catch (err) {
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}\n${output.join('')}`);
@@ -181,7 +181,7 @@ beforeAll(async () => {
   await waitFor('nginx', async () => (await fetch(`${proxyUrl}/healthz`)).ok, 15_000).catch((err: Error) => {
     throw new Error(`${err.message}\n${nginxLog.join('')}`);
   });
-}, 180_000);
+}, 400_000);
 
 afterAll(async () => {
   nginx?.kill('SIGTERM');
