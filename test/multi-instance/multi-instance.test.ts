@@ -208,7 +208,7 @@ afterAll(async () => {
 
 async function login(base: string, email: string, password: string) {
   const response = await request(base, 'POST', '/api/v1/sessions', { body: { email, password } });
-  expect(response.status).toBe(200);
+  expect(response.status).toBe(201);
   const setCookie = response.headers.get('set-cookie') ?? '';
   const match = /fm_session=([^;]+)/.exec(setCookie);
   expect(match).not.toBeNull();
@@ -250,9 +250,10 @@ describe('three instances behind nginx on PostgreSQL, Redis and S3', { timeout: 
     const account = await signUp(instances[1]!.url, { email: uniqueEmail('multi-token') });
     const made = await client(instances[1]!.url, account.token).post('/api/v1/tokens', { name: 'pi', scope: 'read' });
     expect(made.status).toBe(201);
-    for (const instance of instances) expect((await request(instance.url, 'GET', '/api/v1/freezers', { token: made.body.token })).status).toBe(200);
-    expect((await client(instances[0]!.url, account.token).delete(`/api/v1/tokens/${made.body.id}`)).status).toBe(204);
-    for (const instance of instances) expect((await request(instance.url, 'GET', '/api/v1/freezers', { token: made.body.token })).status).toBe(401);
+    const secret: string = made.body.secret;
+    for (const instance of instances) expect((await request(instance.url, 'GET', '/api/v1/freezers', { token: secret })).status).toBe(200);
+    expect((await client(instances[0]!.url, account.token).delete(`/api/v1/tokens/${made.body.token.id}`)).status).toBe(204);
+    for (const instance of instances) expect((await request(instance.url, 'GET', '/api/v1/freezers', { token: secret })).status).toBe(401);
   });
 
   it('an upload through one instance is served by every other, from the shared object storage', async () => {
@@ -284,16 +285,17 @@ describe('three instances behind nginx on PostgreSQL, Redis and S3', { timeout: 
 
   it('counts the rate limit once across the instances', async () => {
     // One client address (nginx passes it on in X-Forwarded-For), spread over the three instances by the proxy.
+    const account = await signUp(instances[2]!.url, { email: uniqueEmail('multi-rate') });
     const headers = { 'x-forwarded-for': '198.51.100.23' };
     const statuses: number[] = [];
     for (let sent = 0; sent < RATE_LIMIT_PER_MINUTE + 30; sent += 30) {
-      statuses.push(...(await Promise.all(Array.from({ length: 30 }, () => request(proxyUrl, 'GET', '/api/v1/types', { headers }).then((r) => r.status)))));
+      statuses.push(...(await Promise.all(Array.from({ length: 30 }, () => request(proxyUrl, 'GET', '/api/v1/types', { token: account.token, headers }).then((r) => r.status)))));
     }
     // Counted per instance, each of the three would have let RATE_LIMIT_PER_MINUTE through.
     expect(statuses.filter((s) => s === 200)).toHaveLength(RATE_LIMIT_PER_MINUTE);
     expect(statuses.filter((s) => s === 429)).toHaveLength(statuses.length - RATE_LIMIT_PER_MINUTE);
     // Another address is not affected.
-    expect((await request(proxyUrl, 'GET', '/api/v1/types', { headers: { 'x-forwarded-for': '198.51.100.24' } })).status).toBe(200);
+    expect((await request(proxyUrl, 'GET', '/api/v1/types', { token: account.token, headers: { 'x-forwarded-for': '198.51.100.24' } })).status).toBe(200);
   });
 
   it('killing one instance during a write load loses no acknowledged write', async () => {
