@@ -123,6 +123,8 @@ async function postgresCopy(sqliteFile: string, serverUrl: string, runDir: strin
         ),
       );
       const columns = (source.prepare(`select name from pragma_table_info('${table}')`).all() as Array<{ name: string }>).map((c) => c.name).filter((c) => pgColumns.has(c));
+      // A table with no column in common is not the same table (SQLite's FTS5 index against PostgreSQL's search table): the server keeps its own.
+      if (!columns.length) continue;
       const perStatement = Math.max(1, Math.floor(30_000 / columns.length));
       let batch: unknown[][] = [];
       const flush = async () => {
