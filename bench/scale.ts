@@ -270,7 +270,7 @@ async function main(): Promise<void> {
         const result = await runLoad({ url: server.url, connections: options.connections, duration: options.duration, next });
         await settle(server.url);
         cells.push({ ...config, scenario: scenario.name, kind: scenario.kind, result });
-        say(`  ${scenario.name}: ${result.okRps} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, errors ${result.errors}`);
+        say(`  ${scenario.name}: ${result.okRps} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, errors ${result.errors}${result.errors ? ` ${JSON.stringify(result.statusCodes)}` : ''}`);
       }
     } finally {
       await server.stop();
