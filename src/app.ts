@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
@@ -29,6 +30,7 @@ import { languageFromHeader } from './i18n/messages.js';
 import { PROBLEM_CONTENT_TYPE, problem, registerErrorHandling, sendProblem } from './plugins/errors.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { loggerOptions } from './plugins/logging.js';
+import { createMetrics, registerMetrics } from './plugins/metrics.js';
 import { registerValidators } from './plugins/validation.js';
 import { createServices } from './services.js';
 
@@ -36,6 +38,10 @@ export interface BuildOptions {
   /** Replace the logger (tests capture log lines with a stream). */
   logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
   loggerStream?: NodeJS.WritableStream;
+  /** What GET /metrics answers instead of this process's metrics (a cluster worker: the whole cluster's). */
+  metricsText?: () => Promise<string>;
+  /** Bring the schema up to date (default); a cluster worker leaves it to the primary, which did it before forking. */
+  migrate?: boolean;
 }
 
 const API_PREFIX = '/api/v1';
@@ -57,7 +63,12 @@ const HOME_PAGE = `<!doctype html>
 
 /** Builds the whole application on the configured database. Never listens: server.ts and the tests do. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  // TLS_CERT/TLS_KEY: HTTPS with HTTP/2, and HTTP/1.1 for clients that do not speak it (config checked both files).
+  const tls = config.tls
+    ? { http2: true as const, https: { allowHTTP1: true, cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) } }
+    : {};
   const app = Fastify({
+    ...(tls as object),
     logger: options.loggerStream ? { ...loggerOptions(config.logLevel), stream: options.loggerStream } : loggerOptions(config.logLevel),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
@@ -78,7 +89,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onClose', async () => {
     await db.destroy();
   });
-  await migrateToLatest(db);
+  if (options.migrate !== false) await migrateToLatest(db);
 
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log: app.log });
   app.addHook('onClose', async () => mailer.close());
@@ -89,6 +100,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Photos: sweep what a crash left in the photo storage and resume previews once ready; stop the preview worker before the database closes.
   app.addHook('onReady', async () => app.services.photos.start());
   app.addHook('preClose', async () => app.services.photos.close());
+
+  // Prometheus metrics: every request counted by route template; GET /metrics only behind METRICS_TOKEN.
+  const metrics = createMetrics({ previewQueueDepth: () => app.services.photos.previewsPending() });
+  app.decorate('metrics', metrics);
+  registerMetrics(app, metrics, { token: config.metrics.token, ...(options.metricsText ? { text: options.metricsText } : {}) });
 
   registerValidators(app);
   registerErrorHandling(app, config.bodyLimit);
@@ -102,7 +118,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return payload;
   });
 
-  const https = config.publicUrl.startsWith('https:');
+  const https = config.publicUrl.startsWith('https:') || config.tls !== undefined;
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {
