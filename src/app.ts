@@ -97,9 +97,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('config', config);
   app.decorate('db', db);
   app.decorate('services', createServices(db, config, mailer, app.log));
-  // Photos: sweep what a crash left in the photo storage and resume previews once ready; stop the preview worker before the database closes.
+  // Photos: sweep what a crash left in the photo storage and resume previews once ready. Stop the preview
+  // worker and the storage once in-flight requests are done (onClose, not preClose, which runs before they
+  // finish) and before the database closes (onClose hooks run last-registered first).
   app.addHook('onReady', async () => app.services.photos.start());
-  app.addHook('preClose', async () => app.services.photos.close());
+  app.addHook('onClose', async () => app.services.photos.close());
 
   // Prometheus metrics: every request counted by route template; GET /metrics only behind METRICS_TOKEN.
   const metrics = createMetrics({ previewQueueDepth: () => app.services.photos.previewsPending() });

@@ -3,18 +3,9 @@ import { loadConfig, ConfigError } from '../../src/config.js';
 import { bearerMatches } from '../../src/plugins/metrics.js';
 import { expectProblem, request, signUp, startServer, type TestServer } from '../helpers.js';
 import { jpeg, upload } from '../photos/photo-helpers.js';
+import { sample } from './process-helpers.js';
 
 const TOKEN = 'metrics-secret-0123456789abcdef';
-
-/** The value of one sample line, e.g. sample(text, 'freezer_http_requests_total', {route: '/healthz'}). */
-export function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const labelText = line.slice(name.length).split('} ')[0] ?? '';
-    if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) return Number(line.split(' ').pop());
-  }
-  return undefined;
-}
 
 describe('GET /metrics behind METRICS_TOKEN', () => {
   let server: TestServer;
