@@ -239,11 +239,11 @@ describe('deploy/docker-compose.yml', () => {
     for (const [name, service] of Object.entries(services)) {
       for (const [variable, value] of Object.entries(composeEnvironment(service))) {
         if (!SECRET_NAME.test(variable)) continue;
-        expect(String(value), `${name}: ${variable}`).toMatch(/^\$\{[A-Z_]+:\?[^}]+\}$/);
+        expect(String(value), `${name}: ${variable}`).toMatch(/^\$\{[A-Z0-9_]+:\?[^}]+\}$/);
       }
     }
     const example = read('deploy/env.example');
-    for (const m of read('deploy/docker-compose.yml').matchAll(/\$\{([A-Z_]+):\?/g)) expect(example, `${m[1]} in deploy/env.example`).toMatch(new RegExp(`^${m[1]}=`, 'm'));
+    for (const m of read('deploy/docker-compose.yml').matchAll(/\$\{([A-Z0-9_]+):\?/g)) expect(example, `${m[1]} in deploy/env.example`).toMatch(new RegExp(`^${m[1]}=`, 'm'));
     expect(read('.gitignore')).toMatch(/^deploy\/\.env$/m);
   });
 
