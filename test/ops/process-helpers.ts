@@ -69,7 +69,7 @@ export function spawnServer(args: string[], env: Record<string, string>): Server
     url: `http://127.0.0.1:${env.PORT}`,
     logs,
     exited,
-    waitForLog(match, what, timeoutMs = 90_000) {
+    waitForLog(match, what, timeoutMs = 180_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const found = logs.find(match);
@@ -99,6 +99,7 @@ export function getOnNewConnection(url: string, headers: Record<string, string> 
       res.on('data', (c: string) => (body += c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
+    req.setTimeout(20_000, () => req.destroy(new Error('no answer within 20 s')));
     req.on('error', reject);
   });
 }
@@ -111,4 +112,13 @@ export function sample(text: string, name: string, labels: Record<string, string
     if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) return Number(line.split(' ').pop());
   }
   return undefined;
+}
+
+/** The promise's value, or a clear failure naming what did not happen within ms (instead of a silent hang). */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { restartDelay } from '../../src/server.js';
 import { signUp } from '../helpers.js';
 import { jpeg, multipartBody } from '../photos/photo-helpers.js';
-import { freePort, getOnNewConnection, sample, spawnServer, type ServerProcess } from './process-helpers.js';
+import { freePort, getOnNewConnection, sample, spawnServer, within, type ServerProcess } from './process-helpers.js';
 
 const METRICS_TOKEN = 'cluster-metrics-token-0123456789';
 const dataDir = fs.mkdtempSync(path.join(process.env.FM_TEST_TMP_DIR ?? os.tmpdir(), 'fm-workers-'));
@@ -19,7 +19,8 @@ afterAll(() => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('serve --workers 2', { timeout: 300_000 }, () => {
+// Slow on a loaded machine: every worker started from the sources compiles them again (vite-node).
+describe('serve --workers 2', { timeout: 600_000 }, () => {
   it('migrates once, shares the load, aggregates metrics, replaces a killed worker and stops gracefully', async () => {
     const port = await freePort();
     const metricsPort = await freePort();
@@ -86,7 +87,9 @@ describe('serve --workers 2', { timeout: 300_000 }, () => {
     s.process.kill('SIGTERM');
     await s.waitForLog(() => s.logs.filter((l) => l.msg === 'shutting down' && survivors.includes(l.pid)).length === 2, 'both workers to start stopping');
     // Stopped accepting: a new connection is refused while the upload is still in flight.
+    const refusedBy = Date.now() + 60_000;
     for (;;) {
+      expect(Date.now(), 'new connections refused within 60 s of SIGTERM').toBeLessThan(refusedBy);
       const refused = await getOnNewConnection(`${s.url}/healthz`).then(
         () => false,
         (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED',
@@ -99,10 +102,10 @@ describe('serve --workers 2', { timeout: 300_000 }, () => {
       await sleep(20);
     }
     uploadRequest!.end();
-    const result = await answer;
+    const result = await within(answer, 120_000, 'the answer to the upload');
     expect(result.status, result.text).toBe(201);
     expect(JSON.parse(result.text)[0]).toMatchObject({ status: 'created', name: 'big.jpg' });
-    expect(await s.exited).toBe(0);
+    expect(await within(s.exited, 120_000, 'the primary to exit')).toBe(0);
 
     // What was acknowledged is in the database and in the photo store.
     const db = new Database(path.join(dataDir, 'freezer-manager.sqlite'), { readonly: true });
