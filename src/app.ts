@@ -103,10 +103,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onReady', async () => app.services.photos.start());
   app.addHook('onClose', async () => app.services.photos.close());
 
-  // Prometheus metrics: every request counted by route template; GET /metrics only behind METRICS_TOKEN.
-  const metrics = createMetrics({ previewQueueDepth: () => app.services.photos.previewsPending() });
+  // Prometheus metrics, when someone can read them (METRICS_TOKEN or METRICS_PORT): every request counted by
+  // route template; GET /metrics on this port only behind METRICS_TOKEN. Off, they cost nothing per request.
+  const metricsOn = config.metrics.token !== undefined || config.metrics.port !== undefined;
+  const metrics = createMetrics({ previewQueueDepth: () => app.services.photos.previewsPending() }, { processMetrics: metricsOn });
   app.decorate('metrics', metrics);
-  registerMetrics(app, metrics, { token: config.metrics.token, ...(options.metricsText ? { text: options.metricsText } : {}) });
+  if (metricsOn) registerMetrics(app, metrics, { token: config.metrics.token, ...(options.metricsText ? { text: options.metricsText } : {}) });
 
   registerValidators(app);
   registerErrorHandling(app, config.bodyLimit);

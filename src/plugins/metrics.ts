@@ -44,9 +44,10 @@ export interface AppMetrics {
  * requests and latency by method, route template and status class; cache hits and misses; the preview
  * queue; the database pool when there is one; Node's process metrics.
  */
-export function createMetrics(sources: MetricsSources): AppMetrics {
+export function createMetrics(sources: MetricsSources, options: { processMetrics: boolean } = { processMetrics: true }): AppMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  // Node's process metrics (event-loop monitor, GC observer): only where they will be read.
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
   new Gauge({
     name: 'freezer_photo_preview_queue_depth',
     help: 'Photos whose previews are queued or being made',
