@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, ConfigError } from '../../src/config.js';
-import { bearerMatches } from '../../src/plugins/metrics.js';
+import { bearerMatches, createMetrics } from '../../src/plugins/metrics.js';
 import { expectProblem, request, signUp, startServer, type TestServer } from '../helpers.js';
 import { jpeg, upload } from '../photos/photo-helpers.js';
 import { sample } from './process-helpers.js';
@@ -92,6 +92,22 @@ describe('without METRICS_TOKEN or METRICS_PORT', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('database pool gauges', () => {
+  it('report what the pool hook says, read at each scrape', async () => {
+    let stats = { total: 4, idle: 3, waiting: 0 };
+    const metrics = createMetrics({ previewQueueDepth: () => 2, poolStats: () => stats }, { processMetrics: false });
+    let text = await metrics.text();
+    expect(sample(text, 'freezer_db_pool_connections', {})).toBe(4);
+    expect(sample(text, 'freezer_db_pool_idle_connections', {})).toBe(3);
+    expect(sample(text, 'freezer_db_pool_waiting_requests', {})).toBe(0);
+    expect(sample(text, 'freezer_photo_preview_queue_depth', {})).toBe(2);
+    stats = { total: 10, idle: 0, waiting: 7 };
+    text = await metrics.text();
+    expect(sample(text, 'freezer_db_pool_connections', {})).toBe(10);
+    expect(sample(text, 'freezer_db_pool_waiting_requests', {})).toBe(7);
   });
 });
 
