@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -260,8 +262,32 @@ describe('deploy/docker-compose.yml', () => {
   });
 });
 
+/** A copy of a deploy file with a change, in a temporary directory (for the validators' negative checks). */
+function brokenCopy(file: string, change: (text: string) => string): string {
+  const dir = fs.mkdtempSync(path.join(process.env.FM_TEST_TMP_DIR ?? os.tmpdir(), 'fm-deploy-'));
+  const copy = path.join(dir, path.basename(file));
+  fs.writeFileSync(copy, change(read(file)));
+  return copy;
+}
+
 describe('deploy/Caddyfile', () => {
   const caddyfile = read('deploy/Caddyfile');
+  // Debian's caddy (.ci/run installs it) parses and provisions the configuration without serving it.
+  const validate = (file: string) =>
+    spawnSync('caddy', ['validate', '--config', file, '--adapter', 'caddyfile'], {
+      env: { ...process.env, FM_DOMAIN: 'freezer.example.org', ACME_EMAIL: 'admin@example.org' },
+      encoding: 'utf8',
+    });
+
+  it('is valid for caddy itself, which refuses a broken one', () => {
+    const good = validate(path.join(root, 'deploy/Caddyfile'));
+    expect(good.error).toBeUndefined();
+    expect(good.status, good.stderr).toBe(0);
+    expect(good.stdout + good.stderr).toContain('Valid configuration');
+    const bad = validate(brokenCopy('deploy/Caddyfile', (t) => t.replace('health_uri /readyz', 'health_uri')));
+    expect(bad.status).not.toBe(0);
+  });
+
   it('load-balances both instances with health checks, with automatic HTTPS and /metrics kept private', () => {
     const proxy = /reverse_proxy\s+([^{]+)\{([^}]*)\}/.exec(caddyfile);
     expect(proxy).not.toBeNull();
@@ -321,6 +347,17 @@ describe('deploy/freezer-manager.service', () => {
     expect(env.DATA_DIR).toBe(`/var/lib/${one('StateDirectory')}`);
     const variables = configVariables();
     for (const name of Object.keys(env)) if (name !== 'NODE_ENV') expect(variables.has(name), `${name} is read by src/config.ts`).toBe(true);
+  });
+
+  it('passes systemd-analyze verify, which flags a broken copy', () => {
+    const verify = (file: string) => spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8' });
+    const good = verify(path.join(root, 'deploy/freezer-manager.service'));
+    expect(good.error).toBeUndefined();
+    expect(good.status).toBe(0);
+    expect(good.stderr.trim()).toBe('');
+    const bad = verify(brokenCopy('deploy/freezer-manager.service', (t) => t.replace('Restart=on-failure', 'Restart=sometimes').replace('ProtectSystem=strict', 'ProtectSytem=strict')));
+    expect(bad.stderr).toMatch(/restart specifier/i);
+    expect(bad.stderr).toMatch(/Unknown key( name)? 'ProtectSytem'/);
   });
 
   it('restarts on failure and stops gracefully with SIGTERM within TimeoutStopSec', () => {
