@@ -23,14 +23,15 @@ export interface TestServer {
 
 /**
  * A real server on a real SQLite file in a fresh temporary directory, listening on a loopback port.
- * Rate limits are off unless the test sets them.
+ * Rate limits are off unless the test sets them. With `shareDataDir`, a second instance on another
+ * server's data directory (which its close() leaves in place).
  */
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const dataDir = fs.mkdtempSync(path.join(process.env.FM_TEST_TMP_DIR ?? os.tmpdir(), 'fm-test-'));
+export async function startServer(env: Record<string, string> = {}, options: { shareDataDir?: string } = {}): Promise<TestServer> {
+  const dataDir = options.shareDataDir ?? fs.mkdtempSync(path.join(process.env.FM_TEST_TMP_DIR ?? os.tmpdir(), 'fm-test-'));
   const config = loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0', LOG_LEVEL: 'info', ...env });
   const logs: string[] = [];
   // Every server's log also goes to one directory, which the global teardown searches for secrets.
-  const logFile = path.join(SUITE_LOG_DIR, `${process.pid}-${path.basename(dataDir)}.log`);
+  const logFile = path.join(SUITE_LOG_DIR, `${process.pid}-${path.basename(dataDir)}${options.shareDataDir ? `-${Date.now()}` : ''}.log`);
   fs.mkdirSync(SUITE_LOG_DIR, { recursive: true });
   const loggerStream = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -52,7 +53,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     logs,
     async close() {
       await app.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!options.shareDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
