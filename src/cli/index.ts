@@ -151,6 +151,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof ConfigError) console.error(`Configuration error: ${err.message}`);
+    else if (err instanceof Error && err.name === 'RedisUnavailableError') console.error(`Start-up error: ${err.message}`);
     else if (err instanceof AppError) console.error(translate('en', err.key, err.params));
     else console.error(err);
     process.exit(1);

@@ -2,7 +2,9 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisConfig } from '../config.js';
 
 /** Redis could not be reached at start-up: the server does not start (a half-shared instance would count and cache alone). */
-export class RedisUnavailableError extends Error {}
+export class RedisUnavailableError extends Error {
+  override name = 'RedisUnavailableError';
+}
 
 /** host:port of a Redis URL, without credentials, for messages and logs. */
 export function redisAddress(url: string): string {

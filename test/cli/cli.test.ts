@@ -23,6 +23,14 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 }
 
 describe('freezer-manager', { timeout: 60_000 }, () => {
+  it('serve with an unreachable REDIS_URL exits 1 with a one-line start-up error', async () => {
+    const result = await cli(['serve'], { PORT: '0', REDIS_URL: 'redis://:pw-not-shown@127.0.0.1:1' });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toMatch(/^Start-up error: Redis is not reachable at redis:\/\/127\.0\.0\.1:1 \(REDIS_URL\): connect ECONNREFUSED/);
+    expect(result.stderr).not.toContain('pw-not-shown');
+    expect(result.stderr).not.toContain('    at ');
+  });
+
   it('migrate creates the schema once, then says it is up to date', async () => {
     const first = await cli(['migrate']);
     expect(first.code, first.stderr).toBe(0);
