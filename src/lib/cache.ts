@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { RedisConfig } from '../config.js';
+import { connectRedis } from './redis.js';
 
 /**
  * The response cache (trends, photo search). Answers are kept under a key that holds the current
@@ -191,4 +193,22 @@ export function createRedisCache(redis: Redis, prefix: string, log: { warn(obj: 
       await flush().catch(() => undefined);
     },
   };
+}
+
+/**
+ * For writes made outside the server (the CLI's demo seed and legacy import): retires every cached answer
+ * in the shared cache. Returns false when Redis could not be reached (answers then expire by their TTL).
+ */
+export async function retireSharedCache(config: RedisConfig): Promise<boolean> {
+  try {
+    const redis = await connectRedis(config);
+    try {
+      await createRedisCache(redis, config.prefix, { warn: () => undefined }).invalidate({ userIds: [], everyone: true });
+      return (await redis.get(`${config.prefix}gen:all`)) !== null;
+    } finally {
+      await redis.quit().catch(() => redis.disconnect());
+    }
+  } catch {
+    return false;
+  }
 }

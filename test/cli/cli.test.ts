@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServer } from '../helpers.js';
+import { signUp, startServer } from '../helpers.js';
+import { dropPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from '../redis-helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-cli-'));
@@ -23,14 +24,6 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 }
 
 describe('freezer-manager', { timeout: 60_000 }, () => {
-  it('serve with an unreachable REDIS_URL exits 1 with a one-line start-up error', async () => {
-    const result = await cli(['serve'], { PORT: '0', REDIS_URL: 'redis://:pw-not-shown@127.0.0.1:1' });
-    expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toMatch(/^Start-up error: Redis is not reachable at redis:\/\/127\.0\.0\.1:1 \(REDIS_URL\): connect ECONNREFUSED/);
-    expect(result.stderr).not.toContain('pw-not-shown');
-    expect(result.stderr).not.toContain('    at ');
-  });
-
   it('migrate creates the schema once, then says it is up to date', async () => {
     const first = await cli(['migrate']);
     expect(first.code, first.stderr).toBe(0);
@@ -89,5 +82,34 @@ describe('freezer-manager', { timeout: 60_000 }, () => {
     expect(badConfig.stderr).toContain('Configuration error: PORT must be a whole number');
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('seed --demo');
+  });
+
+  it('seed --demo with REDIS_URL retires the trends a running server has cached', async () => {
+    const prefix = uniqueRedisPrefix('cli');
+    const env = { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix };
+    const server = await startServer({ DATA_DIR: dataDir, ...env });
+    try {
+      const user = await signUp(server.url);
+      const products = async () => ((await user.api.get('/api/v1/trends/general')).body as Array<{ freq: number }>).reduce((n, t) => n + t.freq, 0);
+      const before = await products();
+      const hits = server.app.services.cache.stats().hits;
+      expect(await products()).toBe(before);
+      expect(server.app.services.cache.stats().hits).toBe(hits + 1);
+      const seeded = await cli(['seed', '--demo'], env);
+      expect(seeded.code, seeded.stderr).toBe(0);
+      expect(seeded.stderr).toBe('');
+      expect(await products()).toBeGreaterThan(before + 100);
+    } finally {
+      await server.app.close();
+      await dropPrefix(prefix);
+    }
+  });
+
+  it('serve with an unreachable REDIS_URL exits 1 with a one-line start-up error', async () => {
+    const result = await cli(['serve'], { PORT: '0', REDIS_URL: 'redis://:pw-not-shown@127.0.0.1:1' });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toMatch(/^Start-up error: Redis is not reachable at redis:\/\/127\.0\.0\.1:1 \(REDIS_URL\): connect ECONNREFUSED/);
+    expect(result.stderr).not.toContain('pw-not-shown');
+    expect(result.stderr).not.toContain('    at ');
   });
 });
