@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
+import { dropPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from './redis-helpers.js';
 
 /** Where every test server's log lines are collected for the whole run; test/global-setup.ts makes one per run. */
 export const SUITE_LOG_DIR = process.env.FM_TEST_LOG_DIR ?? path.join(os.tmpdir(), 'freezer-manager-test-logs');
@@ -28,7 +29,9 @@ export interface TestServer {
  */
 export async function startServer(env: Record<string, string> = {}, options: { shareDataDir?: string } = {}): Promise<TestServer> {
   const dataDir = options.shareDataDir ?? fs.mkdtempSync(path.join(process.env.FM_TEST_TMP_DIR ?? os.tmpdir(), 'fm-test-'));
-  const config = loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0', LOG_LEVEL: 'info', ...env });
+  // FM_TEST_REDIS=1 (npm run test:redis): every server shares state through Redis, under a prefix of its own.
+  const redisEnv: Record<string, string> = process.env.FM_TEST_REDIS === '1' && !options.shareDataDir ? { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: uniqueRedisPrefix('suite') } : {};
+  const config = loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0', LOG_LEVEL: 'info', ...redisEnv, ...env });
   const logs: string[] = [];
   // Every server's log also goes to one directory, which the global teardown searches for secrets.
   const logFile = path.join(SUITE_LOG_DIR, `${process.pid}-${path.basename(dataDir)}${options.shareDataDir ? `-${Date.now()}` : ''}.log`);
@@ -54,6 +57,7 @@ export async function startServer(env: Record<string, string> = {}, options: { s
     async close() {
       await app.close();
       if (!options.shareDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+      if (redisEnv.REDIS_PREFIX) await dropPrefix(redisEnv.REDIS_PREFIX);
     },
   };
 }

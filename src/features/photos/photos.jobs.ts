@@ -88,9 +88,10 @@ export function createQueuedPreviewer(deps: QueuedPreviewerDeps): Previewer {
     ensure: (id) => exclusive(id),
     async settle(id) {
       // A job still waiting is dropped; one running anywhere is waited for (its lock).
+      // Redis unreachable: go on; a run that finds its photo deleted takes its previews back out.
       await queue.remove(previewJobId(id)).catch(() => undefined);
       await running.get(id)?.catch(() => undefined);
-      while (await redis.exists(lockKey(id))) await sleep(POLL_MS);
+      while (await redis.exists(lockKey(id)).catch(() => 0)) await sleep(POLL_MS);
     },
     async close() {
       closed = true;
