@@ -79,6 +79,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // With REDIS_URL, instances share rate limits, the response cache and preview jobs; Redis unreachable: no start.
   const redis = config.redis ? await connectRedis(config.redis) : undefined;
   const cache = redis && config.redis ? createRedisCache(redis, config.redis.prefix, app.log) : createMemoryCache();
+  const bullmq = redis ? await import('bullmq') : undefined;
   app.addHook('onClose', async () => {
     await cache.close();
     await redis?.quit().catch(() => redis.disconnect());
@@ -97,7 +98,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   app.decorate('config', config);
   app.decorate('db', db);
-  app.decorate('services', createServices(db, config, mailer, app.log, { cache, redis }));
+  app.decorate('services', createServices(db, config, mailer, app.log, { cache, redis, bullmq }));
   // Photos: sweep what a crash left in the photo storage and resume previews once ready; stop the preview worker before the database closes.
   app.addHook('onReady', async () => app.services.photos.start());
   app.addHook('preClose', async () => app.services.photos.close());

@@ -15,10 +15,11 @@ import type { Redis } from 'ioredis';
 import type { Cache } from './lib/cache.js';
 import type { Mailer } from './lib/mailer.js';
 
-/** What instances share: the response cache (in process, or in Redis) and the Redis client when REDIS_URL is set. */
+/** What instances share: the response cache (in process, or in Redis); with REDIS_URL, the client and the job queue module. */
 export interface Shared {
   cache: Cache;
   redis: Redis | undefined;
+  bullmq: typeof import('bullmq') | undefined;
 }
 
 /** Every service, built once per app over one database handle. Routes and the CLI use these, never repositories. */
@@ -35,7 +36,7 @@ export function createServices(db: Db, config: Config, mailer: Mailer, log: Fast
     products: createProductsService(db),
     trends: createTrendsService(db, shared.cache),
     admin: createAdminService(db),
-    photos: createPhotosServiceFor(db, config, log, shared.cache, shared.redis),
+    photos: createPhotosServiceFor(db, config, log, shared),
   };
 }
 

@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { RedisConfig } from '../config.js';
 
 /** Redis could not be reached at start-up: the server does not start (a half-shared instance would count and cache alone). */
@@ -25,6 +25,8 @@ export function redisOptions(): RedisOptions {
 
 /** A connected client, or RedisUnavailableError naming the address (never the password). */
 export async function connectRedis(config: RedisConfig): Promise<Redis> {
+  // Loaded only when REDIS_URL is set: a single instance does not pay for it at start-up.
+  const { Redis } = await import('ioredis');
   const client = new Redis(config.url, { ...redisOptions(), retryStrategy: (attempt) => Math.min(attempt * 200, 2_000) });
   // Connection errors are reported by connect() below, then retried in the background with the retry strategy.
   let lastError: Error | undefined;

@@ -33,7 +33,7 @@ afterAll(async () => {
   for (const prefix of prefixes) await dropPrefix(prefix);
 });
 
-describe('two instances sharing Redis: rate limits', () => {
+describe('two instances sharing Redis: rate limits', { timeout: 120_000 }, () => {
   it('count the per-minute limit once across instances, separately for /api/v1 and the seed API', async () => {
     const { a, b, prefix } = await pair('rate', { RATE_LIMIT_PER_MINUTE: '6' });
     const at = (i: number) => (i % 2 ? b : a).url;
@@ -72,7 +72,7 @@ describe('two instances sharing Redis: rate limits', () => {
   });
 });
 
-describe('two instances sharing Redis: the response cache', () => {
+describe('two instances sharing Redis: the response cache', { timeout: 120_000 }, () => {
   it('a write through A retires the trends B cached, for the writer, the members of a shared freezer and everybody', async () => {
     const { a, b } = await pair('cache');
     const alice = await signUp(a.url); // the first account: an administrator
@@ -173,7 +173,7 @@ describe('two instances sharing Redis: the response cache', () => {
   });
 });
 
-describe('two instances sharing Redis: preview jobs', () => {
+describe('two instances sharing Redis: preview jobs', { timeout: 120_000 }, () => {
   it('make each uploaded photo’s previews once, with both workers running and previews asked for on the other instance', async () => {
     const { a, b } = await pair('previews');
     const user = await signUp(a.url);
@@ -183,7 +183,7 @@ describe('two instances sharing Redis: preview jobs', () => {
     // Asked for through B while A's and B's workers take the jobs: on demand, under the same per-photo lock.
     const previews = await Promise.all(res.body.map((p: any) => fetchBytes(b.url, p.preview_url, user.token)));
     expect(previews.map((p) => p.status)).toEqual(Array(8).fill(200));
-    await eventually(async () => (await a.app.services.photos.previewsPending()) === 0, 20_000, 'the queue to drain');
+    await eventually(async () => (await a.app.services.photos.previewsPending()) === 0, 60_000, 'the queue to drain');
     const states = await a.app.db.selectFrom('photos').select('preview_state').execute();
     expect(states.map((s) => s.preview_state)).toEqual(Array(8).fill('ready'));
     const made = a.app.services.photos.previewStats().made + b.app.services.photos.previewStats().made;
@@ -201,7 +201,7 @@ describe('two instances sharing Redis: preview jobs', () => {
       const user = await signUp(a.url);
       const files = await Promise.all(Array.from({ length: 4 }, (_, i) => jpeg(7300 + i, 3000, 2000)));
       expect((await upload(a.url, user.token, files.map((data, i) => ({ filename: `${i}.jpg`, data })))).status).toBe(201);
-      await eventually(async () => (await queue.getActiveCount()) > 0, 20_000, 'a preview job to run');
+      await eventually(async () => (await queue.getActiveCount()) > 0, 60_000, 'a preview job to run');
       await a.app.close();
 
       // Nothing left running nor failed: the job under way finished before the instance closed.
@@ -218,7 +218,7 @@ describe('two instances sharing Redis: preview jobs', () => {
       // The next instance makes the rest, once each.
       const b = await startServer(env, { shareDataDir: a.dataDir });
       try {
-        await eventually(async () => (await b.app.db.selectFrom('photos').select('id').where('preview_state', '!=', 'ready').execute()).length === 0, 30_000, 'the remaining previews');
+        await eventually(async () => (await b.app.db.selectFrom('photos').select('id').where('preview_state', '!=', 'ready').execute()).length === 0, 60_000, 'the remaining previews');
         expect(madeByA + b.app.services.photos.previewStats().made).toBe(4);
       } finally {
         await b.close();

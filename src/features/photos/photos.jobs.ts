@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import type { ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { previewMaker, type PreviewDeps, type Previewer, type PreviewStats } from './photos.previews.js';
 
@@ -15,6 +15,8 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 
 export interface QueuedPreviewerDeps extends PreviewDeps {
+  /** The bullmq module, loaded by the app only when REDIS_URL is set. */
+  bullmq: typeof import('bullmq');
   /** The app's client (locks). */
   redis: Redis;
   redisUrl: string;
@@ -32,6 +34,7 @@ export const previewJobId = (photoId: number) => `photo-${photoId}`;
  */
 export function createQueuedPreviewer(deps: QueuedPreviewerDeps): Previewer {
   const { redis, log } = deps;
+  const { Queue, Worker } = deps.bullmq;
   const stats: PreviewStats = { made: 0, failed: 0 };
   const make = previewMaker(deps, stats);
   const prefix = `${deps.prefix}bull`;

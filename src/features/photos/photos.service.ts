@@ -2,9 +2,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { Redis } from 'ioredis';
 import type { Config, PhotoConfig } from '../../config.js';
 import type { Database } from '../../db/types.js';
+import type { Shared } from '../../services.js';
 import { translate } from '../../i18n/messages.js';
 import type { Actor } from '../../lib/actor.js';
 import type { Cache } from '../../lib/cache.js';
@@ -386,9 +386,11 @@ export type PhotosService = ReturnType<typeof createPhotosService>;
  * The photos service on the configured storage and the app's cache; previews are made by BullMQ jobs
  * shared by every instance with Redis, else by an in-process queue.
  */
-export function createPhotosServiceFor(db: Kysely<Database>, config: Config, log: FastifyBaseLogger, cache: Cache, redis: Redis | undefined): PhotosService {
+export function createPhotosServiceFor(db: Kysely<Database>, config: Config, log: FastifyBaseLogger, shared: Shared): PhotosService {
+  const { cache, redis, bullmq } = shared;
   const storage = createStorage(config);
   const previewDeps = { db, storage, log, concurrency: config.photos.previewConcurrency, maxPixels: config.photos.maxPixels };
-  const previewer = redis && config.redis ? createQueuedPreviewer({ ...previewDeps, redis, redisUrl: config.redis.url, prefix: config.redis.prefix }) : createPreviewer(previewDeps);
+  const previewer =
+    redis && bullmq && config.redis ? createQueuedPreviewer({ ...previewDeps, bullmq, redis, redisUrl: config.redis.url, prefix: config.redis.prefix }) : createPreviewer(previewDeps);
   return createPhotosService(db, { storage, cache, previewer, config: config.photos, log });
 }
