@@ -33,12 +33,21 @@ export interface Config {
   photos: PhotoConfig;
   /** S3-compatible object storage for photos; undefined: photos live under DATA_DIR/photos. */
   s3: S3Config | undefined;
+  /** Redis shared by every instance (rate limits, response cache, preview jobs); undefined: all in process. */
+  redis: RedisConfig | undefined;
   /** Processes serving requests (WORKERS, default 1; `serve --workers N` overrides): more than 1 uses node:cluster. */
   workers: number;
   /** TLS_CERT + TLS_KEY: serve HTTPS (HTTP/2 with HTTP/1.1 fallback) directly; undefined: plain HTTP. */
   tls: TlsConfig | undefined;
   /** GET /metrics (Prometheus): off unless METRICS_TOKEN or METRICS_PORT is set. */
   metrics: MetricsConfig;
+}
+
+export interface RedisConfig {
+  /** redis:// or rediss:// URL (REDIS_URL). */
+  url: string;
+  /** Put before every key (REDIS_PREFIX, default `fm:`), so several installs or test runs share one server. */
+  prefix: string;
 }
 
 export interface TlsConfig {
@@ -129,6 +138,24 @@ function s3Config(env: Env): S3Config | undefined {
   return { endpoint, bucket, region: env.S3_REGION?.trim() || 'us-east-1', accessKeyId, secretAccessKey };
 }
 
+function redisConfig(env: Env): RedisConfig | undefined {
+  const url = env.REDIS_URL?.trim();
+  const prefix = env.REDIS_PREFIX?.trim() || 'fm:';
+  if (!/^[A-Za-z0-9_.:{}-]{1,64}$/.test(prefix)) throw new ConfigError(`REDIS_PREFIX must be 1 to 64 letters, digits or _ . : - { }, got "${prefix.slice(0, 80)}"`);
+  if (!url) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('REDIS_URL must be a URL such as redis://127.0.0.1:6379 or rediss://user:password@host:6380/0');
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new ConfigError(`REDIS_URL must start with redis:// or rediss:// (got "${parsed.protocol}")`);
+  if (!parsed.hostname) throw new ConfigError('REDIS_URL needs a host, e.g. redis://127.0.0.1:6379');
+  const db = parsed.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d{1,2}$/.test(db)) throw new ConfigError(`REDIS_URL: the path is a database number (0-15), got "/${db.slice(0, 20)}"`);
+  return { url, prefix };
+}
+
 /** Both files must exist and hold a PEM certificate and its private key: a typo stops the start, not the first TLS handshake. */
 function tlsConfig(env: Env): TlsConfig | undefined {
   const certFile = env.TLS_CERT?.trim() || undefined;
@@ -208,6 +235,7 @@ export function loadConfig(env: Env = process.env): Config {
       previewConcurrency: int(env, 'PHOTO_PREVIEW_CONCURRENCY', 2, 1, 64),
     },
     s3: s3Config(env),
+    redis: redisConfig(env),
     workers: int(env, 'WORKERS', 1, 1, 64),
     tls,
     metrics: metricsConfig(env),

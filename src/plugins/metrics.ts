@@ -11,8 +11,13 @@ export interface PoolStats {
 }
 
 export interface MetricsSources {
-  /** Photos whose previews are queued or being made. */
-  previewQueueDepth: () => number;
+  /** Photos whose previews are queued or being made (in process, or in the shared BullMQ queue). */
+  previewQueueDepth: () => number | Promise<number>;
+  /**
+   * The preview queue is one queue shared by every process (BullMQ on Redis): in a cluster, the workers'
+   * readings are the same queue, so they are not summed (max) as in-process queues are.
+   */
+  previewQueueShared?: boolean;
   /**
    * The database pool, when there is one. Without it (SQLite: one connection, no pool) the pool gauges are
    * not registered at all rather than reporting made-up numbers.
@@ -52,8 +57,13 @@ export function createMetrics(sources: MetricsSources, options: { processMetrics
     name: 'freezer_photo_preview_queue_depth',
     help: 'Photos whose previews are queued or being made',
     registers: [registry],
-    collect() {
-      this.set(sources.previewQueueDepth());
+    aggregator: sources.previewQueueShared ? 'max' : 'sum',
+    async collect() {
+      try {
+        this.set(await sources.previewQueueDepth());
+      } catch {
+        this.set(Number.NaN); // the queue cannot be read (Redis down): unknown, and the rest of the scrape still works
+      }
     },
   });
   const pool = sources.poolStats;
