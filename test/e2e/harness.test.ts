@@ -46,7 +46,7 @@ describe('browser harness', () => {
   it('gives a phone-sized touch viewport', async () => {
     const s = await e2e.open('phone', PHONE);
     await s.page.setContent('<!doctype html><html lang="en"><head><meta name="viewport" content="width=device-width"></head><body></body></html>');
-    expect(await s.page.evaluate(() => ({ w: (globalThis as unknown as { innerWidth: number }).innerWidth, touch: 'ontouchstart' in globalThis }))).toEqual({ w: 390, touch: true });
+    expect(await s.page.evaluate(() => ({ w: (globalThis as unknown as { innerWidth: number }).innerWidth, touch: (globalThis as unknown as { navigator: { maxTouchPoints: number } }).navigator.maxTouchPoints > 0 }))).toEqual({ w: 390, touch: true });
     await s.close();
   });
 });
