@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * The only module that reads environment variables. Everything else receives a typed Config.
@@ -31,6 +32,8 @@ export interface Config {
   photos: PhotoConfig;
   /** S3-compatible object storage for photos; undefined: photos live under DATA_DIR/photos. */
   s3: S3Config | undefined;
+  /** The built web app (WEB_DIR, default dist/web of the installation); served at / when it holds index.html. */
+  webDir: string;
 }
 
 export interface PhotoConfig {
@@ -144,5 +147,7 @@ export function loadConfig(env: Env = process.env): Config {
       previewConcurrency: int(env, 'PHOTO_PREVIEW_CONCURRENCY', 2, 1, 64),
     },
     s3: s3Config(env),
+    // src/config.ts and dist/config.js both sit one level below the installation's root.
+    webDir: path.resolve(env.WEB_DIR?.trim() || fileURLToPath(new URL('../dist/web', import.meta.url))),
   };
 }
