@@ -105,9 +105,9 @@ function Stats() {
     [t('storage'), bytes(s.photoBytes, language)],
   ];
   return (
-    <dl className="stats">
+    <dl className="admin-stats">
       {rows.map(([label, value]) => (
-        <div key={label} className="stat card">
+        <div key={label} className="admin-stat card">
           <dt>{label}</dt>
           <dd>{value}</dd>
         </div>
@@ -248,7 +248,7 @@ function Types() {
                   <th scope="row">{type.nameEn}</th>
                   <td>{type.nameFr}</td>
                   <td>{t('months', { n: type.periodMonths })}</td>
-                  <td className="row-actions">
+                  <td className="admin-row-actions">
                     <Button
                       className="btn-small"
                       aria-label={t('editLabel', { name: type.name })}
@@ -316,7 +316,7 @@ function Pager({ offset, limit, total, onPage }: { offset: number; limit: number
   const pages = Math.max(1, Math.ceil(total / limit));
   const page = Math.floor(offset / limit) + 1;
   return (
-    <nav className="pager" aria-label={t('pagination')}>
+    <nav className="admin-pager" aria-label={t('pagination')}>
       <Button onClick={() => onPage(Math.max(0, offset - limit))} disabled={offset === 0}>
         {t('previous')}
       </Button>
@@ -416,7 +416,7 @@ function Users() {
                       <td>{user.role === 'admin' ? t('roleAdmin') : t('roleUser')}</td>
                       <td>{user.disabled ? t('statusDisabled') : t('statusActive')}</td>
                       <td>{formatDate(user.createdAt, language)}</td>
-                      <td className="row-actions">
+                      <td className="admin-row-actions">
                         <Button
                           className="btn-small"
                           aria-label={t('actionFor', { action: disableLabel, email: user.email })}

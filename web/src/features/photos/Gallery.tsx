@@ -34,7 +34,7 @@ export function Gallery({ photos, productId, onChanged }: Props) {
                 <img src={photo.preview_url} alt="" loading="lazy" width={256} height={Math.round((256 * photo.height) / Math.max(1, photo.width))} />
               </button>
               <figcaption>
-                {photo.cover ? <span className="badge">{t('cover')}</span> : null}
+                {photo.cover ? <span className="photo-badge">{t('cover')}</span> : null}
                 <span className="photo-name">{photo.caption || photo.name}</span>
                 {photo.productName && productId === undefined ? <span className="photo-product">{t('product', { name: photo.productName })}</span> : null}
               </figcaption>
@@ -154,7 +154,7 @@ function PhotoView({
         ) : null}
       </div>
       {confirming ? (
-        <div className="confirm" role="group" aria-label={t('deleteConfirm')}>
+        <div className="photo-confirm" role="group" aria-label={t('deleteConfirm')}>
           <p>{t('deleteConfirm')}</p>
           <div className="actions">
             <Button variant="danger" onClick={remove} busy={busy === 'delete'}>

@@ -39,7 +39,7 @@ export function BarChart({ label, labels, values, horizontal = false, color = '#
   }, [label, labels, values, horizontal, color]);
   const height = horizontal ? Math.max(160, labels.length * 28 + 48) : 260;
   return (
-    <div className="chart" style={{ height }}>
+    <div className="trend-chart" style={{ height }}>
       <canvas ref={canvas} role="img" aria-label={label} />
     </div>
   );

@@ -67,7 +67,7 @@ export function TrendsPage() {
         <>
           <Section title={t('personalTitle')} text={t('personalText')}>
             {data.data.personal.length === 0 ? (
-              <p className="empty-note">{t('personalEmpty')}</p>
+              <p className="trend-empty">{t('personalEmpty')}</p>
             ) : (
               <>
                 <BarChart label={summary(t('personalTitle'), charts.personal.labels, charts.personal.values)} {...charts.personal} horizontal />
@@ -97,7 +97,7 @@ export function TrendsPage() {
             )}
           </Section>
           <Section title={t('consumptionTitle')} text={t('consumptionText')}>
-            {data.data.consumption.every((c) => c.portions === 0) ? <p className="empty-note">{t('consumptionEmpty')}</p> : null}
+            {data.data.consumption.every((c) => c.portions === 0) ? <p className="trend-empty">{t('consumptionEmpty')}</p> : null}
             <BarChart label={summary(t('consumptionTitle'), charts.consumption.labels, charts.consumption.values)} {...charts.consumption} color="#1e6b37" />
             <details className="table-wrap">
                   <summary>{t('showTable')}</summary>
@@ -124,7 +124,7 @@ export function TrendsPage() {
           </Section>
           <Section title={t('generalTitle')} text={t('generalText')}>
             {data.data.general.length === 0 ? (
-              <p className="empty-note">{t('generalEmpty')}</p>
+              <p className="trend-empty">{t('generalEmpty')}</p>
             ) : (
               <>
                 <BarChart label={summary(t('generalTitle'), charts.general.labels, charts.general.values)} {...charts.general} horizontal color="#5b3a8c" />
