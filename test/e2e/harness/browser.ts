@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { startServer, type TestServer } from '../../helpers.js';
 import { ensureWebBuilt, ROOT } from './build.js';
 
@@ -107,6 +107,15 @@ export function useE2E(options: E2EOptions = {}): E2E {
     server = await startServer(options.env);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
   }, 300_000);
+
+  // A failed test leaves a screenshot of each page still open, and what the pages threw, for the artifacts.
+  afterEach(async (context) => {
+    if (context.task.result?.state !== 'fail') return;
+    for (const session of sessions) {
+      await session.page.screenshot({ path: path.join(session.dir, 'failure.png'), fullPage: true }).catch(() => undefined);
+      if (session.errors.length) fs.writeFileSync(path.join(session.dir, 'failure-page-errors.txt'), `${session.errors.join('\n')}\n`);
+    }
+  });
 
   afterAll(async () => {
     for (const session of sessions) await session.context.close().catch(() => undefined);
