@@ -17,6 +17,19 @@ export function browserLanguage(): Language {
   return 'en';
 }
 
+const STORAGE_KEY = 'fm:language';
+
+/** The language this browser last used (a user's setting, or a choice made before logging in), else the browser's. */
+function initialLanguage(): Language {
+  try {
+    const stored = localStorage.getItem(STORAGE_KEY);
+    if (stored === 'en' || stored === 'fr') return stored;
+  } catch {
+    // storage refused: the browser's language
+  }
+  return browserLanguage();
+}
+
 interface LanguageState {
   language: Language;
   setLanguage(language: Language): void;
@@ -24,15 +37,23 @@ interface LanguageState {
 
 const LanguageContext = createContext<LanguageState | null>(null);
 
-/** Holds the interface language: the logged-in user's setting (set by the session), else the browser's. */
+/**
+ * Holds the interface language: the logged-in user's setting (set by the session); logged out, the
+ * last one used in this browser, else the browser's.
+ */
 export function LanguageProvider({ children }: { children: ReactNode }) {
-  const [language, setLanguageState] = useState<Language>(browserLanguage);
+  const [language, setLanguageState] = useState<Language>(initialLanguage);
   setApiLanguage(language);
   useEffect(() => {
     document.documentElement.lang = language;
   }, [language]);
   const setLanguage = useCallback((next: Language) => {
     setApiLanguage(next);
+    try {
+      localStorage.setItem(STORAGE_KEY, next);
+    } catch {
+      // storage refused: the language lasts as long as the page
+    }
     setLanguageState(next);
   }, []);
   const value = useMemo(() => ({ language, setLanguage }), [language, setLanguage]);

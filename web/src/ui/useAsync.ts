@@ -16,23 +16,25 @@ export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): A
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
   const generation = useRef(0);
-  const run = useCallback(load, deps);
+  // The latest load function; deps alone decide when to load again (a module-level loader keeps its identity).
+  const latest = useRef(load);
+  latest.current = load;
   const reload = useCallback(async () => {
     generation.current += 1;
     const mine = generation.current;
     setLoading(true);
     setError(null);
     try {
-      const value = await run();
+      const value = await latest.current();
       if (mine === generation.current) setData(value);
     } catch (err) {
       if (mine === generation.current) setError(err);
     } finally {
       if (mine === generation.current) setLoading(false);
     }
-  }, [run]);
+  }, []);
   useEffect(() => {
     void reload();
-  }, [reload]);
+  }, [reload, ...deps]);
   return { data, error, loading, reload, setData };
 }
