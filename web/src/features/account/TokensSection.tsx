@@ -46,9 +46,12 @@ function ApiPanel({ secret }: { secret: string | null }) {
     <section className="card" aria-labelledby="use-api-title">
       <h2 id="use-api-title">{t('useApiTitle')}</h2>
       <p>{t('useApiIntro')}</p>
-      <pre aria-label="curl">
-        <code>{example}</code>
-      </pre>
+      <figure className="code-example" aria-label="curl">
+        {/* Focusable: a long line scrolls sideways, with the keyboard too. */}
+        <pre tabIndex={0}>
+          <code>{example}</code>
+        </pre>
+      </figure>
       <p>
         {t('useApiDocs')} <a href="/docs">{t('openDocs')}</a>
       </p>
