@@ -96,6 +96,17 @@ describe('accessibility of every page', () => {
     ] as const) {
       await check(s, path, name);
     }
+    // The same panel in French (the account's language).
+    expect((await client(e2e.server.url, admin.token).patch('/api/v1/me', { language: 'fr' })).status).toBe(200);
+    for (const [path, name] of [
+      ['/admin', 'statistiques'],
+      ['/admin/types', 'types de produits'],
+      ['/admin/users', 'utilisateurs'],
+      ['/admin/audit', 'journal'],
+    ] as const) {
+      await check(s, path, name);
+    }
+    await s.page.getByRole('heading', { name: 'Journal d’audit', level: 2 }).waitFor();
     await s.close();
   }, 120_000);
 

@@ -52,7 +52,7 @@ describe('admin panel', () => {
     await dialog.getByLabel('English name').fill('soup');
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.getByRole('alert').waitFor();
-    expect(await dialog.getByRole('alert').textContent()).toMatch(/soup/i);
+    expect(await dialog.getByRole('alert').textContent()).toMatch(/already/i);
     await a.shot('rename refused');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
 
