@@ -166,8 +166,8 @@ function Types() {
     try {
       const created = await unwrap(api.POST('/api/v1/types', { body: toBody(draft) }));
       setDraft({ nameEn: '', nameFr: '', periodMonths: '3' });
-      setNotice(t('typeAdded', { name: created.name }));
       await types.reload();
+      setNotice(t('typeAdded', { name: created.name }));
     } catch (err) {
       setAddError(err);
     } finally {
@@ -183,8 +183,8 @@ function Types() {
     try {
       const saved = await unwrap(api.PATCH('/api/v1/types/{id}', { params: { path: { id: editing.id } }, body: toBody(editDraft) }));
       setEditing(null);
-      setNotice(t('typeSaved', { name: saved.name }));
       await types.reload();
+      setNotice(t('typeSaved', { name: saved.name }));
     } catch (err) {
       setEditError(err);
     } finally {
@@ -198,9 +198,9 @@ function Types() {
     setDeleteError(null);
     try {
       await unwrap(api.DELETE('/api/v1/types/{id}', { params: { path: { id: deleting.id } } }));
-      setNotice(t('typeDeleted', { name: deleting.name }));
       setDeleting(null);
       await types.reload();
+      setNotice(t('typeDeleted', { name: deleting.name }));
     } catch (err) {
       setDeleteError(err);
     } finally {
@@ -352,8 +352,8 @@ function Users() {
     setNotice('');
     try {
       const saved = await unwrap(api.PATCH('/api/v1/admin/users/{id}', { params: { path: { id: user.id } }, body }));
-      setNotice(t('userSaved', { email: saved.email }));
       await users.reload();
+      setNotice(t('userSaved', { email: saved.email }));
     } catch (err) {
       setError(err);
     } finally {
