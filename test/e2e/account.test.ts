@@ -165,7 +165,8 @@ describe('account pages', () => {
     expect(secret).toMatch(/^fm_[A-Za-z0-9_-]{43}$/);
     await fresh.getByRole('button', { name: 'Copy: Token' }).click();
     await fresh.getByText('Copied to the clipboard.').waitFor();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+    // In the page (these tests have no DOM types): the clipboard holds the secret.
+    expect(await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText())).toBe(secret);
 
     // The "use the API" panel: a curl example with the new token, and the docs.
     const panel = page.getByRole('region', { name: 'Use the API' });
@@ -204,7 +205,7 @@ describe('account pages', () => {
     await page.getByLabel('Language').selectOption({ label: 'Français' });
     await page.getByRole('heading', { name: 'Compte', level: 1 }).waitFor();
     await page.getByRole('navigation', { name: 'Principale' }).getByRole('link', { name: 'Tableau de bord' }).waitFor();
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('fr');
+    expect(await page.locator('html').getAttribute('lang')).toBe('fr');
     const motDePasse = page.getByRole('region', { name: 'Changer le mot de passe' });
     await motDePasse.getByLabel('Mot de passe actuel').fill('faux');
     await motDePasse.getByLabel('Nouveau mot de passe').fill('un troisième mot de passe');

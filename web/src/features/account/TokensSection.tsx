@@ -168,8 +168,8 @@ export function TokensSection() {
                   <strong>{token.name}</strong> <span className="badge">{token.scope === 'read' ? t('scopeRead') : t('scopeWrite')}</span>
                   <div className="muted">
                     <code>{token.prefix}…</code> · {t('tokenCreated')} {formatDate(token.createdAt, language)} · {t('tokenLastUsed')}{' '}
-                    {token.lastUsedAt ? formatDate(token.lastUsedAt, language) : t('never')} · {t('tokenExpiry')}{' '}
-                    {token.expiresAt ? formatDate(token.expiresAt, language) : t('noExpiry')}
+                    {token.lastUsedAt ? formatDate(token.lastUsedAt, language) : t('never')} ·{' '}
+                    {token.expiresAt ? t('expiresOn', { date: formatDate(token.expiresAt, language) }) : t('noExpiry')}
                   </div>
                 </div>
                 <Button variant="danger" className="btn-small" onClick={() => {

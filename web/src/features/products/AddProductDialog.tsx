@@ -26,7 +26,9 @@ export function AddProductDialog({ open, freezers, types, initial, onClose, onCr
   const [freezerId, setFreezerId] = useState('');
   const [box, setBox] = useState('1');
   const [slot, setSlot] = useState('');
-  const [nextSlots, setNextSlots] = useState<Map<number, number> | null>(null);
+  // The next free slots, with the freezer they belong to (an answer for another freezer is never used).
+  const [next, setNext] = useState<{ freezerId: string; slots: Map<number, number> } | null>(null);
+  const nextSlots = next && next.freezerId === freezerId ? next.slots : null;
   const [dateIn, setDateIn] = useState(today);
   const [period, setPeriod] = useState('');
   const [quantity, setQuantity] = useState('1');
@@ -52,10 +54,9 @@ export function AddProductDialog({ open, freezers, types, initial, onClose, onCr
   useEffect(() => {
     if (!open || !freezerId) return;
     let stale = false;
-    setNextSlots(null);
     loadNextSlots(Number(freezerId)).then(
       (slots) => {
-        if (!stale) setNextSlots(slots);
+        if (!stale) setNext({ freezerId, slots });
       },
       (err: unknown) => {
         if (!stale) setError(err);
@@ -122,7 +123,14 @@ export function AddProductDialog({ open, freezers, types, initial, onClose, onCr
         </Field>
         <div className="form-row">
           <Field label={t('freezer')}>
-            <select required value={freezerId} onChange={(e) => setFreezerId(e.target.value)}>
+            <select
+              required
+              value={freezerId}
+              onChange={(e) => {
+                setFreezerId(e.target.value);
+                setBox('1');
+              }}
+            >
               {freezers.map((f) => (
                 <option key={f.id} value={f.id}>
                   {f.name}

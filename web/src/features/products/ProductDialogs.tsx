@@ -88,7 +88,9 @@ export function MoveDialog({ product, freezers, onClose, onDone }: { product: Pr
   const [freezerId, setFreezerId] = useState('');
   const [box, setBox] = useState('');
   const [slot, setSlot] = useState('');
-  const [nextSlots, setNextSlots] = useState<Map<number, number> | null>(null);
+  // The next free slots, with the freezer they belong to (an answer for another freezer is never used).
+  const [next, setNext] = useState<{ freezerId: string; slots: Map<number, number> } | null>(null);
+  const nextSlots = next && next.freezerId === freezerId ? next.slots : null;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
@@ -97,16 +99,14 @@ export function MoveDialog({ product, freezers, onClose, onDone }: { product: Pr
     setFreezerId(String(product.freezerId));
     setBox(String(product.box));
     setSlot(String(product.slot));
-    setNextSlots(null);
     setError(null);
   }, [product]);
 
   useEffect(() => {
     if (!product || !freezerId) return;
     let stale = false;
-    setNextSlots(null);
     loadNextSlots(Number(freezerId)).then(
-      (slots) => !stale && setNextSlots(slots),
+      (slots) => !stale && setNext({ freezerId, slots }),
       (err: unknown) => !stale && setError(err),
     );
     return () => {
