@@ -25,7 +25,6 @@ export const messages = {
     language: 'Language',
     english: 'English',
     french: 'Français',
-    required: 'required',
   },
   fr: {
     appName: 'Gestionnaire de congélateurs',
@@ -52,6 +51,5 @@ export const messages = {
     language: 'Langue',
     english: 'English',
     french: 'Français',
-    required: 'obligatoire',
   },
 } as const;

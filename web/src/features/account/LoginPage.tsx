@@ -37,7 +37,7 @@ export default function LoginPage() {
           {notice}
         </p>
       ) : null}
-      <form className="card form" onSubmit={submit} noValidate={false}>
+      <form className="card form" onSubmit={submit}>
         <Field label={t('email')}>
           <input type="email" name="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
         </Field>
