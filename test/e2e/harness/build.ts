@@ -12,7 +12,7 @@ export const WEB_DIR = path.join(ROOT, 'web');
 export const WEB_DIST = path.join(ROOT, 'dist', 'web');
 export const VITE_CONFIG = path.join(WEB_DIR, 'vite.config.ts');
 
-/** Newest modification time of the files under dir (node_modules and dot-folders skipped). */
+/** Newest modification time of the files under dir that go into the build (node_modules, dot-folders and notes skipped). */
 function newestMtime(dir: string): number {
   let newest = 0;
   if (!fs.existsSync(dir)) return newest;
@@ -20,7 +20,7 @@ function newestMtime(dir: string): number {
     if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestMtime(full));
-    else if (entry.isFile()) newest = Math.max(newest, fs.statSync(full).mtimeMs);
+    else if (entry.isFile() && !entry.name.endsWith('.md')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
   }
   return newest;
 }
