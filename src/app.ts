@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -62,6 +64,40 @@ const HOME_PAGE = `<!doctype html>
 </body>
 </html>
 `;
+
+/**
+ * The client-side routes of the web app (web/src/routes.ts): a GET of one of them answers the app's
+ * index.html, so a reload or a link from an e-mail (the password reset) opens the right page. Listed
+ * one by one so that nothing else (/api, /docs, the seed API's root paths, /healthz) ever gets the app.
+ */
+export const WEB_APP_ROUTES = ['/', '/login', '/register', '/forgot-password', '/reset-password', '/account', '/products/*', '/photos', '/photos/*', '/trends', '/trends/*', '/admin', '/admin/*'];
+
+/**
+ * Serves the built web app (WEB_DIR, by default dist/web) at /: content-hashed files under /assets/
+ * are cached for a year, index.html is revalidated on every load. Without a build, / answers a small
+ * page pointing to the API.
+ */
+async function registerWebApp(app: FastifyInstance, webDir: string): Promise<void> {
+  if (!fs.existsSync(path.join(webDir, 'index.html'))) {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(HOME_PAGE));
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root: webDir,
+    prefix: '/',
+    // One route per file found at start-up: a missing file is the API's ordinary 404, never the app.
+    wildcard: false,
+    index: false,
+    cacheControl: false,
+    setHeaders: (reply, filePath) => {
+      const immutable = path.relative(webDir, filePath).startsWith(`assets${path.sep}`);
+      reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
+  for (const url of WEB_APP_ROUTES) {
+    app.get(url, { schema: { hide: true } }, async (_request, reply) => reply.sendFile('index.html'));
+  }
+}
 
 /** Builds the whole application on the configured database. Never listens: server.ts and the tests do. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
@@ -195,8 +231,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  // The web app will live here; until then, a page that names the product and points to the API.
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(HOME_PAGE));
+  await registerWebApp(app, config.webDir);
 
   app.get(
     '/healthz',

@@ -1,6 +1,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * The only module that reads environment variables. Everything else receives a typed Config.
@@ -33,6 +34,8 @@ export interface Config {
   photos: PhotoConfig;
   /** S3-compatible object storage for photos; undefined: photos live under DATA_DIR/photos. */
   s3: S3Config | undefined;
+  /** The built web app (WEB_DIR, default dist/web of the installation); served at / when it holds index.html. */
+  webDir: string;
   /** Redis shared by every instance (rate limits, response cache, preview jobs); undefined: all in process. */
   redis: RedisConfig | undefined;
   /** Processes serving requests (WORKERS, default 1; `serve --workers N` overrides): more than 1 uses node:cluster. */
@@ -235,6 +238,8 @@ export function loadConfig(env: Env = process.env): Config {
       previewConcurrency: int(env, 'PHOTO_PREVIEW_CONCURRENCY', 2, 1, 64),
     },
     s3: s3Config(env),
+    // src/config.ts and dist/config.js both sit one level below the installation's root.
+    webDir: path.resolve(env.WEB_DIR?.trim() || fileURLToPath(new URL('../dist/web', import.meta.url))),
     redis: redisConfig(env),
     workers: int(env, 'WORKERS', 1, 1, 64),
     tls,
