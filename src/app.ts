@@ -26,7 +26,7 @@ import { usersRoutes } from './features/users/users.routes.js';
 import { createMailer } from './lib/mailer.js';
 import { registerAuth } from './plugins/auth.js';
 import { languageFromHeader } from './i18n/messages.js';
-import { PROBLEM_CONTENT_TYPE, problem, registerErrorHandling, sendProblem } from './plugins/errors.js';
+import { PROBLEM_CONTENT_TYPE, clientErrorHandler, problem, registerErrorHandling, sendProblem } from './plugins/errors.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { loggerOptions } from './plugins/logging.js';
 import { registerValidators } from './plugins/validation.js';
@@ -65,6 +65,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { coerceTypes: 'array' } },
+    // What the HTTP parser refuses (URL or headers too large, not HTTP): the documented error shapes too.
+    clientErrorHandler: clientErrorHandler(isSeedPath),
     // A URL the router cannot read (bad percent-encoding, a segment over maxParamLength): 400, without
     // repeating the URL (Fastify's default answer does; seed-API URLs carry tokens).
     frameworkErrors: (_error, request, reply) => {
