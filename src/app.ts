@@ -199,7 +199,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(
     async (api) => {
-      await api.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], exposedHeaders: ['retry-after', 'x-request-id'], maxAge: 600 });
+      // strictPreflight off: a plain OPTIONS (no Origin) is answered like a preflight, not with a text/plain 400.
+      await api.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], exposedHeaders: ['retry-after', 'x-request-id'], maxAge: 600, strictPreflight: false });
       if (config.rateLimitPerMinute > 0) await api.register(rateLimit, { max: config.rateLimitPerMinute, timeWindow: 60_000 });
       if (config.rateLimitPerDay > 0) await api.register(rateLimit, { max: config.rateLimitPerDay, timeWindow: 86_400_000 });
       registerAuth(api);

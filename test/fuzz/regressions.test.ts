@@ -88,3 +88,14 @@ describe('a body refused on a URL no route matches (found: problem+json under a 
     expectProblem({ status: res.status, headers: res.headers, body: JSON.parse(text), text }, 400);
   });
 });
+
+describe('OPTIONS without Origin (found: a text/plain 400 "Invalid Preflight Request" from the CORS plugin)', () => {
+  it('on /api/v1 and on the seed API: answered like a preflight, no error body of another shape', async () => {
+    for (const url of ['/api/v1/products', '/api/v1/me/password', `/freezers/${token}`, `/add_product/${token}`]) {
+      const res = await fetch(`${server.url}${url}`, { method: 'OPTIONS', headers: { authorization: `Bearer ${token}` } });
+      expect(res.status, url).toBe(204);
+      expect(await res.text()).toBe('');
+      expect(res.headers.get('access-control-allow-methods') ?? '', url).toContain('POST');
+    }
+  });
+});
