@@ -206,7 +206,7 @@ const SEED_SEGMENTS = new Set(OPERATIONS.filter((o) => o.seed).map((o) => o.path
 
 afterAll(async () => {
   await server?.close();
-  if (rebuilds) console.log(`fuzz: the fixture was rebuilt ${rebuilds} time(s) after accepted writes broke it`);
+  console.log(`fuzz: answers ${JSON.stringify(statuses)}; fixture rebuilt ${rebuilds} time(s) after accepted writes broke it`);
 });
 
 /** Which error shape a URL's answer must have: the seed API's under its route names, problem+json elsewhere. */
@@ -245,6 +245,8 @@ function errorShapeProblem(res: WireResponse, seed: boolean, method: string): st
 
 const digest = () => databaseDigest(live().dataDir).digest;
 let lastDigest: string | undefined;
+/** How the answers spread (printed at the end: the share of accepted requests shows how deep the fuzzing reaches). */
+const statuses: Record<string, number> = {};
 
 async function check(op: Operation, arb: fc.Arbitrary<import('./openapi-fuzz.js').FuzzCase>): Promise<void> {
   const property = fc.asyncProperty(arb, async (c) => {
@@ -253,6 +255,8 @@ async function check(op: Operation, arb: fc.Arbitrary<import('./openapi-fuzz.js'
     const before = lastDigest ?? digest();
     lastDigest = undefined;
     const res = await send(live().url, wire);
+    const bucket = `${Math.floor(res.status / 100)}xx`;
+    statuses[bucket] = (statuses[bucket] ?? 0) + 1;
     const fail = (why: string) => {
       throw new Error(`${why}\n  request: ${describeWire(wire)}\n  answer: ${res.status} ${res.text.slice(0, 500)}`);
     };
