@@ -1,7 +1,8 @@
+import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { client, databaseDigest, request, signUp, startServer, type TestServer } from '../helpers.js';
-import { jpeg, png, upload } from '../photos/photo-helpers.js';
+import { filesUnder, jpeg, png, upload } from '../photos/photo-helpers.js';
 import {
   UnsupportedSchema,
   describeWire,
@@ -244,6 +245,7 @@ function errorShapeProblem(res: WireResponse, seed: boolean, method: string): st
 }
 
 const digest = () => databaseDigest(live().dataDir).digest;
+const storedFiles = () => filesUnder(path.join(live().dataDir, 'photos')).join('\n');
 let lastDigest: string | undefined;
 /** How the answers spread (printed at the end: the share of accepted requests shows how deep the fuzzing reaches). */
 const statuses: Record<string, number> = {};
@@ -254,6 +256,8 @@ async function check(op: Operation, arb: fc.Arbitrary<import('./openapi-fuzz.js'
     // The digest after the last refused request is this one's before: one digest per request.
     const before = lastDigest ?? digest();
     lastDigest = undefined;
+    // Uploads also write files: a refused one must leave none behind.
+    const filesBefore = op.body?.contentType === 'multipart/form-data' ? storedFiles() : undefined;
     const res = await send(live().url, wire);
     const bucket = `${Math.floor(res.status / 100)}xx`;
     statuses[bucket] = (statuses[bucket] ?? 0) + 1;
@@ -267,6 +271,7 @@ async function check(op: Operation, arb: fc.Arbitrary<import('./openapi-fuzz.js'
       const after = digest();
       if (after !== before) fail(`a refused request (${res.status}) changed the database`);
       lastDigest = after;
+      if (filesBefore !== undefined && storedFiles() !== filesBefore) fail(`a refused upload (${res.status}) left files in the photo storage`);
     } else if (res.status < 300 && wire.method !== 'GET' && wire.method !== 'OPTIONS') {
       // An accepted upload: its previews finished (on the spot) before the next digest.
       if (op.path === '/api/v1/photos' && wire.method === 'POST' && Array.isArray(JSON.parse(res.text))) {
