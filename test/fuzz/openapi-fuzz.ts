@@ -767,7 +767,9 @@ export function send(base: string, req: WireRequest): Promise<WireResponse> {
 export function describeWire(req: WireRequest): string {
   const short = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…(${s.length} chars)` : s);
   const headers = Object.entries(req.headers)
-    .map(([k, v]) => `${k}: ${short(k === 'authorization' ? v.replace(/(fm[sr]?_)[A-Za-z0-9_-]+/g, '$1…') : v, 80)}`)
+    .map(([k, v]) => `${k}: ${short(v.replace(/(fm[a-z]?_)[A-Za-z0-9_-]{8,}/g, '$1…'), 80)}`)
     .join(' | ');
-  return `${req.method} ${short(req.url, 300)} [${headers}] body=${req.body ? JSON.stringify(short(req.body.toString('utf8'), 400)) : 'none'}`;
+  // Tokens (in seed-API URLs and headers) are cut so that failure output never holds a credential.
+  const url = req.url.replace(/(fm[a-z]?_)[A-Za-z0-9_-]{8,}/g, '$1…');
+  return `${req.method} ${short(url, 300)} [${headers}] body=${req.body ? JSON.stringify(short(req.body.toString('utf8'), 400)) : 'none'}`;
 }
