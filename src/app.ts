@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -23,12 +26,16 @@ import { tokensRoutes } from './features/tokens/tokens.routes.js';
 import { trendsRoutes } from './features/trends/trends.routes.js';
 import { typesRoutes } from './features/types/types.routes.js';
 import { usersRoutes } from './features/users/users.routes.js';
+import { createMemoryCache, createRedisCache } from './lib/cache.js';
 import { createMailer } from './lib/mailer.js';
+import { connectRedis } from './lib/redis.js';
 import { registerAuth } from './plugins/auth.js';
+import { registerCacheInvalidation } from './plugins/cache-invalidation.js';
 import { languageFromHeader } from './i18n/messages.js';
-import { PROBLEM_CONTENT_TYPE, problem, registerErrorHandling, sendProblem } from './plugins/errors.js';
+import { PROBLEM_CONTENT_TYPE, clientErrorHandler, problem, registerErrorHandling, sendProblem } from './plugins/errors.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { loggerOptions } from './plugins/logging.js';
+import { createMetrics, registerMetrics } from './plugins/metrics.js';
 import { registerValidators } from './plugins/validation.js';
 import { createServices } from './services.js';
 
@@ -36,10 +43,13 @@ export interface BuildOptions {
   /** Replace the logger (tests capture log lines with a stream). */
   logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
   loggerStream?: NodeJS.WritableStream;
+  /** What GET /metrics answers instead of this process's metrics (a cluster worker: the whole cluster's). */
+  metricsText?: () => Promise<string>;
+  /** Bring the schema up to date (default); a cluster worker leaves it to the primary, which did it before forking. */
+  migrate?: boolean;
 }
 
 const API_PREFIX = '/api/v1';
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const HOME_PAGE = `<!doctype html>
 <html lang="en">
@@ -55,9 +65,48 @@ const HOME_PAGE = `<!doctype html>
 </html>
 `;
 
+/**
+ * The client-side routes of the web app (web/src/routes.ts): a GET of one of them answers the app's
+ * index.html, so a reload or a link from an e-mail (the password reset) opens the right page. Listed
+ * one by one so that nothing else (/api, /docs, the seed API's root paths, /healthz) ever gets the app.
+ */
+export const WEB_APP_ROUTES = ['/', '/login', '/register', '/forgot-password', '/reset-password', '/account', '/products/*', '/photos', '/photos/*', '/trends', '/trends/*', '/admin', '/admin/*'];
+
+/**
+ * Serves the built web app (WEB_DIR, by default dist/web) at /: content-hashed files under /assets/
+ * are cached for a year, index.html is revalidated on every load. Without a build, / answers a small
+ * page pointing to the API.
+ */
+async function registerWebApp(app: FastifyInstance, webDir: string): Promise<void> {
+  if (!fs.existsSync(path.join(webDir, 'index.html'))) {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(HOME_PAGE));
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root: webDir,
+    prefix: '/',
+    // One route per file found at start-up: a missing file is the API's ordinary 404, never the app.
+    wildcard: false,
+    index: false,
+    cacheControl: false,
+    setHeaders: (reply, filePath) => {
+      const immutable = path.relative(webDir, filePath).startsWith(`assets${path.sep}`);
+      reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
+  for (const url of WEB_APP_ROUTES) {
+    app.get(url, { schema: { hide: true } }, async (_request, reply) => reply.sendFile('index.html'));
+  }
+}
+
 /** Builds the whole application on the configured database. Never listens: server.ts and the tests do. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  // TLS_CERT/TLS_KEY: HTTPS with HTTP/2, and HTTP/1.1 for clients that do not speak it (config checked both files).
+  const tls = config.tls
+    ? { http2: true as const, https: { allowHTTP1: true, cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) } }
+    : {};
   const app = Fastify({
+    ...(tls as object),
     logger: options.loggerStream ? { ...loggerOptions(config.logLevel), stream: options.loggerStream } : loggerOptions(config.logLevel),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
@@ -65,6 +114,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { coerceTypes: 'array' } },
+    // What the HTTP parser refuses (URL or headers too large, not HTTP): the documented error shapes too.
+    clientErrorHandler: clientErrorHandler(isSeedPath),
     // A URL the router cannot read (bad percent-encoding, a segment over maxParamLength): 400, without
     // repeating the URL (Fastify's default answer does; seed-API URLs carry tokens).
     frameworkErrors: (_error, request, reply) => {
@@ -74,21 +125,44 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // With REDIS_URL, instances share rate limits, the response cache and preview jobs; Redis unreachable: no start.
+  const redis = config.redis ? await connectRedis(config.redis) : undefined;
+  const cache = redis && config.redis ? createRedisCache(redis, config.redis.prefix, app.log) : createMemoryCache();
+  const bullmq = redis ? await import('bullmq') : undefined;
+  app.addHook('onClose', async () => {
+    await cache.close();
+    await redis?.quit().catch(() => redis.disconnect());
+  });
+  /** A rate limiter's counters: in Redis (one count for every instance) under their own key space, else in process. */
+  const rateLimitStore = (name: string) => (redis && config.redis ? { redis, nameSpace: `${config.redis.prefix}rate:${name}:`, skipOnError: true } : {});
+
   const db: Db = openDatabase(config.databaseFile);
   app.addHook('onClose', async () => {
     await db.destroy();
   });
-  await migrateToLatest(db);
+  if (options.migrate !== false) await migrateToLatest(db);
 
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log: app.log });
   app.addHook('onClose', async () => mailer.close());
 
   app.decorate('config', config);
   app.decorate('db', db);
-  app.decorate('services', createServices(db, config, mailer, app.log));
-  // Photos: sweep what a crash left in the photo storage and resume previews once ready; stop the preview worker before the database closes.
+  app.decorate('services', createServices(db, config, mailer, app.log, { cache, redis, bullmq }));
+  // Photos: sweep what a crash left in the photo storage and resume previews once ready. Stop the preview
+  // worker and the storage once in-flight requests are done (onClose, not preClose, which runs before they
+  // finish) and before the database closes (onClose hooks run last-registered first).
   app.addHook('onReady', async () => app.services.photos.start());
-  app.addHook('preClose', async () => app.services.photos.close());
+  app.addHook('onClose', async () => app.services.photos.close());
+
+  // Prometheus metrics, when someone can read them (METRICS_TOKEN or METRICS_PORT): every request counted by
+  // route template; GET /metrics on this port only behind METRICS_TOKEN. Off, they cost nothing per request.
+  const metricsOn = config.metrics.token !== undefined || config.metrics.port !== undefined;
+  const metrics = createMetrics(
+    { previewQueueDepth: () => app.services.photos.previewsPending(), previewQueueShared: config.redis !== undefined },
+    { processMetrics: metricsOn },
+  );
+  app.decorate('metrics', metrics);
+  if (metricsOn) registerMetrics(app, metrics, { token: config.metrics.token, ...(options.metricsText ? { text: options.metricsText } : {}) });
 
   registerValidators(app);
   registerErrorHandling(app, config.bodyLimit);
@@ -97,12 +171,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerJsonBody(app);
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
-    // A successful write anywhere (a product renamed, a type changed...) may change photo search answers.
-    if (!SAFE_METHODS.has(request.method) && reply.statusCode < 400) await app.services.photos.invalidateSearch();
     return payload;
   });
+  registerCacheInvalidation(app);
 
-  const https = config.publicUrl.startsWith('https:');
+  const https = config.publicUrl.startsWith('https:') || config.tls !== undefined;
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {
@@ -160,8 +233,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  // The web app will live here; until then, a page that names the product and points to the API.
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(HOME_PAGE));
+  await registerWebApp(app, config.webDir);
 
   app.get(
     '/healthz',
@@ -197,9 +269,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(
     async (api) => {
-      await api.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], exposedHeaders: ['retry-after', 'x-request-id'], maxAge: 600 });
-      if (config.rateLimitPerMinute > 0) await api.register(rateLimit, { max: config.rateLimitPerMinute, timeWindow: 60_000 });
-      if (config.rateLimitPerDay > 0) await api.register(rateLimit, { max: config.rateLimitPerDay, timeWindow: 86_400_000 });
+      // strictPreflight off: a plain OPTIONS (no Origin) is answered like a preflight, not with a text/plain 400.
+      await api.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], exposedHeaders: ['retry-after', 'x-request-id'], maxAge: 600, strictPreflight: false });
+      if (config.rateLimitPerMinute > 0) await api.register(rateLimit, { max: config.rateLimitPerMinute, timeWindow: 60_000, ...rateLimitStore('api:minute') });
+      if (config.rateLimitPerDay > 0) await api.register(rateLimit, { max: config.rateLimitPerDay, timeWindow: 86_400_000, ...rateLimitStore('api:day') });
       registerAuth(api);
       api.addHook('preValidation', async (request) => {
         if (request.body === undefined && request.routeOptions.config?.optionalBody) request.body = {};
@@ -214,8 +287,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // The seed API (the report's routes, at the root path): its own CORS, the same per-IP limits as /api/v1.
   await app.register(async (seed) => {
     await seed.register(cors, seedCorsOptions);
-    if (config.rateLimitPerMinute > 0) await seed.register(rateLimit, { max: config.rateLimitPerMinute, timeWindow: 60_000 });
-    if (config.rateLimitPerDay > 0) await seed.register(rateLimit, { max: config.rateLimitPerDay, timeWindow: 86_400_000 });
+    if (config.rateLimitPerMinute > 0) await seed.register(rateLimit, { max: config.rateLimitPerMinute, timeWindow: 60_000, ...rateLimitStore('seed:minute') });
+    if (config.rateLimitPerDay > 0) await seed.register(rateLimit, { max: config.rateLimitPerDay, timeWindow: 86_400_000, ...rateLimitStore('seed:day') });
     await seed.register(seedApiRoutes);
   });
 

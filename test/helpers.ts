@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
+import { dropPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from './redis-helpers.js';
 
 /** Where every test server's log lines are collected for the whole run; test/global-setup.ts makes one per run. */
 export const SUITE_LOG_DIR = process.env.FM_TEST_LOG_DIR ?? path.join(os.tmpdir(), 'freezer-manager-test-logs');
@@ -23,14 +24,17 @@ export interface TestServer {
 
 /**
  * A real server on a real SQLite file in a fresh temporary directory, listening on a loopback port.
- * Rate limits are off unless the test sets them.
+ * Rate limits are off unless the test sets them. With `shareDataDir`, a second instance on another
+ * server's data directory (which its close() leaves in place).
  */
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const dataDir = fs.mkdtempSync(path.join(process.env.FM_TEST_TMP_DIR ?? os.tmpdir(), 'fm-test-'));
-  const config = loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0', LOG_LEVEL: 'info', ...env });
+export async function startServer(env: Record<string, string> = {}, options: { shareDataDir?: string } = {}): Promise<TestServer> {
+  const dataDir = options.shareDataDir ?? fs.mkdtempSync(path.join(process.env.FM_TEST_TMP_DIR ?? os.tmpdir(), 'fm-test-'));
+  // FM_TEST_REDIS=1 (npm run test:redis): every server shares state through Redis, under a prefix of its own.
+  const redisEnv: Record<string, string> = process.env.FM_TEST_REDIS === '1' && !options.shareDataDir ? { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: uniqueRedisPrefix('suite') } : {};
+  const config = loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0', LOG_LEVEL: 'info', ...redisEnv, ...env });
   const logs: string[] = [];
   // Every server's log also goes to one directory, which the global teardown searches for secrets.
-  const logFile = path.join(SUITE_LOG_DIR, `${process.pid}-${path.basename(dataDir)}.log`);
+  const logFile = path.join(SUITE_LOG_DIR, `${process.pid}-${path.basename(dataDir)}${options.shareDataDir ? `-${Date.now()}` : ''}.log`);
   fs.mkdirSync(SUITE_LOG_DIR, { recursive: true });
   const loggerStream = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -52,7 +56,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     logs,
     async close() {
       await app.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!options.shareDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+      if (redisEnv.REDIS_PREFIX) await dropPrefix(redisEnv.REDIS_PREFIX);
     },
   };
 }

@@ -11,7 +11,8 @@ import type { InventoryServices } from './seed-demo.js';
 const USAGE = `Usage: freezer-manager <command> [options]
 
 Commands:
-  serve                         Start the server (what npm start runs)
+  serve [--workers N]           Start the server (what npm start runs); N processes (node:cluster, default
+                                WORKERS or 1); SIGTERM/SIGINT finish in-flight requests, then exit 0
   migrate                       Bring the database schema up to date
   user create --email E [--password P] [--admin] [--language en|fr]
                                 Create an account (a password is generated and printed when omitted)
@@ -22,6 +23,10 @@ Commands:
   photos upload DIR --url URL --token TOKEN [--batch N] [--product ID] [--caption TEXT]
                                 Upload the image files of a folder to a running server, N files per request
                                 (default 20), with a progress bar and a summary; exit 1 if a file was refused
+  backup TARGET_DIR             Online, consistent copy of the SQLite database and the photos (while the
+                                server runs) into a new or empty directory, with a manifest of checksums
+  restore BACKUP_DIR [--force]  Verify a backup against its manifest and restore it into DATA_DIR (which must
+                                be empty unless --force; stop the server first)
   help                          Show this text
 
 Configuration comes from the environment (PORT, HOST, DATA_DIR, DATABASE_URL, ...): see the README.`;
@@ -42,13 +47,36 @@ async function withServices<T>(fn: (services: InventoryServices) => Promise<T>):
   }
 }
 
+/** After a CLI write: running servers sharing Redis drop their cached answers (in process, they expire within a minute). */
+async function retireCachedAnswers(): Promise<void> {
+  const { redis } = loadConfig();
+  if (!redis) return;
+  const { retireSharedCache } = await import('../lib/cache.js');
+  if (!(await retireSharedCache(redis))) console.error('Warning: Redis could not be reached; cached trends and searches may show the old data for up to a minute.');
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve': {
+      const { values } = parseArgs({ args: rest, options: { workers: { type: 'string' } } });
+      const config = loadConfig();
+      if (values.workers !== undefined) {
+        const workers = Number(values.workers);
+        if (!/^\d+$/.test(values.workers) || workers < 1 || workers > 64) {
+          console.error('--workers must be a whole number from 1 to 64');
+          return 2;
+        }
+        config.workers = workers;
+      }
       const { serve } = await import('../server.js');
-      await serve(loadConfig());
+      await serve(config);
       return -1; // keeps running
+    }
+    case 'backup':
+    case 'restore': {
+      const { backupCommand } = await import('./backup.js');
+      return backupCommand(command, rest);
     }
     case 'migrate': {
       const db = openDatabase(loadConfig().databaseFile);
@@ -95,6 +123,7 @@ async function main(argv: string[]): Promise<number> {
       }
       const { seedDemo } = await import('./seed-demo.js');
       const result = await withServices((s) => seedDemo(s));
+      await retireCachedAnswers();
       console.log(`Demo account: ${result.email} / ${result.password}`);
       console.log(`${result.freezers} freezers, ${result.products} products (${result.inside} inside).`);
       console.log(`API token (shown once): ${result.token}`);
@@ -119,6 +148,7 @@ async function main(argv: string[]): Promise<number> {
         try {
           await migrateToLatest(db);
           console.log(formatReport(await importLegacyData(db, data)));
+          await retireCachedAnswers();
         } finally {
           await db.destroy();
         }
@@ -151,6 +181,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof ConfigError) console.error(`Configuration error: ${err.message}`);
+    else if (err instanceof Error && err.name === 'RedisUnavailableError') console.error(`Start-up error: ${err.message}`);
     else if (err instanceof AppError) console.error(translate('en', err.key, err.params));
     else console.error(err);
     process.exit(1);

@@ -16,6 +16,8 @@ const en = {
   'title.413': 'Payload too large',
   'title.415': 'Unsupported media type',
   'title.416': 'Range not satisfiable',
+  'title.408': 'Request timeout',
+  'title.431': 'Request header fields too large',
   'title.422': 'Unprocessable content',
   'title.429': 'Too many requests',
   'title.500': 'Internal server error',
@@ -24,6 +26,9 @@ const en = {
   // generic
   'validation-failed': 'The request is not valid: {summary}',
   'malformed-json': 'The request body is not valid JSON.',
+  'headers-too-large': 'The URL or the headers are larger than the server accepts.',
+  'request-timeout': 'The request did not arrive in time.',
+  'malformed-request': 'The request is not valid HTTP.',
   'empty-body': 'The request body is empty; a JSON object was expected.',
   'body-too-large': 'The request body is larger than the {limit} bytes allowed.',
   'unsupported-media-type': 'The content type "{contentType}" is not supported here; send application/json.',
@@ -32,6 +37,7 @@ const en = {
   'rate-limited': 'Too many requests from your address; try again in {retryAfter} seconds.',
   'internal-error': 'Something went wrong on our side. The problem was logged with request id {requestId}.',
   'not-ready': 'The service is not ready: {reason}.',
+  'metrics-token-invalid': 'The metrics endpoint needs "Authorization: Bearer <METRICS_TOKEN>".',
 
   // auth
   'auth-required': 'Authentication is required: send "Authorization: Bearer <token>" or log in.',
@@ -106,6 +112,8 @@ const fr: Record<MessageKey, string> = {
   'title.413': 'Contenu trop volumineux',
   'title.415': 'Type de contenu non pris en charge',
   'title.416': 'Plage non satisfaisable',
+  'title.408': 'Délai de requête dépassé',
+  'title.431': 'En-têtes de requête trop volumineux',
   'title.422': 'Contenu impossible à traiter',
   'title.429': 'Trop de requêtes',
   'title.500': 'Erreur interne du serveur',
@@ -113,6 +121,9 @@ const fr: Record<MessageKey, string> = {
 
   'validation-failed': "La requête n'est pas valide : {summary}",
   'malformed-json': "Le corps de la requête n'est pas du JSON valide.",
+  'headers-too-large': "L'URL ou les en-têtes dépassent ce que le serveur accepte.",
+  'request-timeout': "La requête n'est pas arrivée à temps.",
+  'malformed-request': "La requête n'est pas du HTTP valide.",
   'empty-body': 'Le corps de la requête est vide ; un objet JSON était attendu.',
   'body-too-large': 'Le corps de la requête dépasse les {limit} octets autorisés.',
   'unsupported-media-type': "Le type de contenu « {contentType} » n'est pas accepté ici ; envoyez application/json.",
@@ -121,6 +132,7 @@ const fr: Record<MessageKey, string> = {
   'rate-limited': 'Trop de requêtes depuis votre adresse ; réessayez dans {retryAfter} secondes.',
   'internal-error': 'Un problème est survenu de notre côté. Il a été consigné avec l’identifiant de requête {requestId}.',
   'not-ready': "Le service n'est pas prêt : {reason}.",
+  'metrics-token-invalid': 'Les métriques demandent « Authorization: Bearer <METRICS_TOKEN> ».',
 
   'auth-required': 'Une authentification est requise : envoyez « Authorization: Bearer <jeton> » ou connectez-vous.',
   'token-invalid': 'Le jeton est inconnu, révoqué ou expiré.',
