@@ -127,7 +127,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   // With REDIS_URL, instances share rate limits, the response cache and preview jobs; Redis unreachable: no start.
   const redis = config.redis ? await connectRedis(config.redis) : undefined;
-  const cache = redis && config.redis ? createRedisCache(redis, config.redis.prefix, app.log) : createMemoryCache();
+  // Without Redis, the workers of `serve --workers N` would each keep answers that a write through another
+  // worker cannot invalidate: then nothing is cached rather than something stale served.
+  const cache = redis && config.redis ? createRedisCache(redis, config.redis.prefix, app.log) : createMemoryCache(config.workers > 1 ? { maxEntries: 0 } : {});
   const bullmq = redis ? await import('bullmq') : undefined;
   app.addHook('onClose', async () => {
     await cache.close();

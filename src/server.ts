@@ -144,6 +144,9 @@ const STABLE_MS = 30_000;
 
 async function runPrimary(config: Config): Promise<void> {
   const log = pino({ ...loggerOptions(config.logLevel), base: { pid: process.pid, role: 'primary' } }) as unknown as FastifyBaseLogger;
+  if (!config.redis && (config.rateLimitPerMinute > 0 || config.rateLimitPerDay > 0)) {
+    log.warn({ workers: config.workers }, 'no REDIS_URL: each worker counts the rate limits on its own, so a client may get up to workers x the limit; the response cache is off');
+  }
   // Migrations once, before any worker opens the database.
   const db = openDatabase(config.databaseFile);
   try {

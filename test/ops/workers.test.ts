@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { restartDelay } from '../../src/server.js';
-import { signUp } from '../helpers.js';
+import { client, signUp } from '../helpers.js';
 import { jpeg, multipartBody } from '../photos/photo-helpers.js';
 import { freePort, getOnNewConnection, sample, spawnServer, within, type ServerProcess } from './process-helpers.js';
 
@@ -39,6 +39,24 @@ describe('serve --workers 2', { timeout: 600_000 }, () => {
     await s.waitForLog(() => s.logs.filter((l) => l.msg === 'request completed').length >= 20, 'the request logs');
     const servedBy = new Set(s.logs.filter((l) => l.msg === 'incoming request' && l.req?.url === '/healthz').map((l) => l.pid as number));
     expect([...servedBy].sort()).toEqual([...workers].sort());
+
+    // Writes through both workers at once on the one SQLite file: none fails (a transaction takes the write
+    // lock when it begins, so a process never finds the file changed under a read it already made).
+    const writer = await signUp(s.url);
+    const writes = client(s.url, writer.token);
+    const freezer = (await writes.post('/api/v1/freezers', { name: 'Both workers', boxCount: 4 })).body;
+    const added = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => writes.post('/api/v1/products', { name: `p${i}`, typeId: 1, freezerId: freezer.id, box: 1 + (i % 4), quantity: 1 })),
+    );
+    expect(added.map((r) => r.status)).toEqual(Array(40).fill(201));
+    // Both workers answer the writer's trends (without Redis nothing is cached, so no worker keeps a stale answer).
+    const personal = async () =>
+      Promise.all(Array.from({ length: 6 }, () => getOnNewConnection(`${s.url}/api/v1/trends/personal`, { authorization: `Bearer ${writer.token}` })));
+    for (const answer of await personal()) expect(JSON.parse(answer.body)).toEqual([]);
+    const takenOut = await Promise.all(added.map((r) => writes.post(`/api/v1/products/${r.body.id}/take-out`, {})));
+    expect(takenOut.map((r) => r.status)).toEqual(Array(40).fill(200));
+    for (const answer of await personal()) expect(JSON.parse(answer.body)).toMatchObject([{ typeId: 1, freq: 40 }]);
+    expect(new Set(s.logs.filter((l) => l.msg === 'incoming request' && l.req?.url === '/api/v1/trends/personal').map((l) => l.pid as number)).size).toBe(2);
 
     // Metrics are the sum over the workers, on the main port (token) and on the metrics port.
     const viaToken = await getOnNewConnection(`${s.url}/metrics`, { authorization: `Bearer ${METRICS_TOKEN}` });
