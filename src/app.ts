@@ -74,7 +74,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const db: Db = openDatabase(config.databaseFile);
+  const db: Db = openDatabase(config.database);
   app.addHook('onClose', async () => {
     await db.destroy();
   });

@@ -3,10 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
+import { sql, type Kysely } from 'kysely';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
+import { isPostgres } from '../src/db/database.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+export { TEST_DATABASE, createTestDatabase, type TestDatabase } from './test-database.js';
 
 /** Where every test server's log lines are collected for the whole run; test/global-setup.ts makes one per run. */
 export const SUITE_LOG_DIR = process.env.FM_TEST_LOG_DIR ?? path.join(os.tmpdir(), 'freezer-manager-test-logs');
@@ -22,12 +26,14 @@ export interface TestServer {
 }
 
 /**
- * A real server on a real SQLite file in a fresh temporary directory, listening on a loopback port.
- * Rate limits are off unless the test sets them.
+ * A real server on a real database in a fresh temporary directory, listening on a loopback port: a
+ * SQLite file there, or with FM_TEST_DATABASE=postgres a fresh PostgreSQL database of its own (dropped
+ * on close), unless the test passes its own DATABASE_URL. Rate limits are off unless the test sets them.
  */
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(process.env.FM_TEST_TMP_DIR ?? os.tmpdir(), 'fm-test-'));
-  const config = loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0', LOG_LEVEL: 'info', ...env });
+  const database: TestDatabase | undefined = env.DATABASE_URL === undefined ? await createTestDatabase() : undefined;
+  const config = loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0', LOG_LEVEL: 'info', ...database?.env, ...env });
   const logs: string[] = [];
   // Every server's log also goes to one directory, which the global teardown searches for secrets.
   const logFile = path.join(SUITE_LOG_DIR, `${process.pid}-${path.basename(dataDir)}.log`);
@@ -52,6 +58,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     logs,
     async close() {
       await app.close();
+      await database?.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -151,27 +158,28 @@ export function daysFromToday(n: number): string {
   return new Date(Date.now() + n * 86400_000).toISOString().slice(0, 10);
 }
 
+/** The tables of a server's database (SQLite or PostgreSQL), in name order; SQLite's own and FTS5's shadow tables included. */
+export async function tableNames(db: Kysely<any>): Promise<string[]> {
+  const { rows } = isPostgres(db)
+    ? await sql<{ name: string }>`select table_name as name from information_schema.tables
+        where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`.execute(db)
+    : await sql<{ name: string }>`select name from sqlite_master where type = 'table' order by name`.execute(db);
+  return rows.map((t) => t.name);
+}
+
 /**
  * sha256 of every row of every table of a test server's database but the audit log and the photo
  * search index (derived from photos); token last-use times, touched on each authentication, are left
- * out. Equal before and after a request: the request changed nothing. Also returns the table names.
+ * out. Rows are sorted by their JSON text, so the same logical rows give the same digest on SQLite and
+ * PostgreSQL. Equal before and after a request: the request changed nothing. Also returns the table names.
  */
-export function databaseDigest(dataDir: string): { digest: string; tables: string[] } {
-  const db = new Database(path.join(dataDir, 'freezer-manager.sqlite'), { readonly: true, fileMustExist: true });
-  try {
-    const tables = (
-      db
-        .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name <> 'audit_log' and name not like 'photos_fts%' order by name")
-        .all() as Array<{ name: string }>
-    ).map((t) => t.name);
-    const hash = createHash('sha256');
-    for (const name of tables) {
-      const rows = db.prepare(`select * from "${name}" order by rowid`).all() as Array<Record<string, unknown>>;
-      for (const row of rows) if (name === 'api_tokens') delete row.last_used_at;
-      hash.update(`${name}\n${JSON.stringify(rows)}\n`);
-    }
-    return { digest: hash.digest('hex'), tables };
-  } finally {
-    db.close();
+export async function databaseDigest(db: Kysely<any>): Promise<{ digest: string; tables: string[] }> {
+  const tables = (await tableNames(db)).filter((name) => name !== 'audit_log' && !name.startsWith('photos_fts') && !name.startsWith('sqlite_'));
+  const hash = createHash('sha256');
+  for (const name of tables) {
+    const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(db)).rows;
+    for (const row of rows) if (name === 'api_tokens') delete row.last_used_at;
+    hash.update(`${name}\n${rows.map((row) => JSON.stringify(row)).sort().join('\n')}\n`);
   }
+  return { digest: hash.digest('hex'), tables };
 }

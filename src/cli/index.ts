@@ -33,7 +33,7 @@ async function withServices<T>(fn: (services: InventoryServices) => Promise<T>):
     import('../features/freezers/freezers.service.js'),
     import('../features/products/products.service.js'),
   ]);
-  const db = openDatabase(loadConfig().databaseFile);
+  const db = openDatabase(loadConfig().database);
   try {
     await migrateToLatest(db);
     return await fn({ users: createUsersService(db), freezers: createFreezersService(db), products: createProductsService(db) });
@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
       return -1; // keeps running
     }
     case 'migrate': {
-      const db = openDatabase(loadConfig().databaseFile);
+      const db = openDatabase(loadConfig().database);
       try {
         const applied = await migrateToLatest(db);
         console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');
@@ -115,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
           `Read ${data.source}: ${data.users.length} users, ${data.freezers.length} freezers, ${data.types.length} types, ` +
             `${data.descriptions.length} product descriptions, ${data.products.length} products.`,
         );
-        const db = openDatabase(config.databaseFile);
+        const db = openDatabase(config.database);
         try {
           await migrateToLatest(db);
           console.log(formatReport(await importLegacyData(db, data)));

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { isUniqueViolation } from '../../db/database.js';
+import { isUniqueViolation, inTransaction } from '../../db/database.js';
 import type { Database } from '../../db/types.js';
 import type { Actor } from '../../lib/actor.js';
 import { AppError, badRequest, conflict, notFound } from '../../lib/errors.js';
@@ -124,7 +124,7 @@ export function createProductsService(db: Kysely<Database>) {
   /** Runs a write; a slot taken by a concurrent write (the unique index) becomes the same 409 as the check. */
   async function write<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
     try {
-      return await db.transaction().execute(fn);
+      return await inTransaction(db, fn);
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict('slot-taken', { box: '?', slot: '?' }, 'slot');
       throw err;
