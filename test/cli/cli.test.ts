@@ -1,14 +1,37 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startServer } from '../helpers.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/database.js';
+import { createTestDatabase, startServer, tableNames, type TestDatabase } from '../helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-cli-'));
-afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+// On PostgreSQL, an empty database of its own (the CLI migrates it); on SQLite, the file in dataDir.
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase({ empty: true });
+});
+afterAll(async () => {
+  await database.drop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** A loopback port nothing listens on. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
 
 /** Runs `freezer-manager ARGS` from the sources on a data directory of its own. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -16,7 +39,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
     execFile(
       path.join(root, 'node_modules/.bin/vite-node'),
       [path.join(root, 'src/cli/index.ts'), ...args],
-      { cwd: root, env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env }, timeout: 30_000 },
+      { cwd: root, env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...database.env, ...env }, timeout: 30_000 },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -27,7 +50,12 @@ describe('freezer-manager', { timeout: 60_000 }, () => {
     const first = await cli(['migrate']);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain('Applied: 20261122_0001_initial');
-    expect(fs.existsSync(path.join(dataDir, 'freezer-manager.sqlite'))).toBe(true);
+    const db = openDatabase(loadConfig({ DATA_DIR: dataDir, ...database.env }).database);
+    try {
+      expect(await tableNames(db)).toEqual(expect.arrayContaining(['users', 'products', 'photos', 'kysely_migration']));
+    } finally {
+      await db.destroy();
+    }
     const second = await cli(['migrate']);
     expect(second.stdout.trim()).toBe('The database is up to date.');
   });
@@ -45,7 +73,7 @@ describe('freezer-manager', { timeout: 60_000 }, () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('already exists');
 
-    const server = await startServer({ DATA_DIR: dataDir });
+    const server = await startServer({ DATA_DIR: dataDir, ...database.env });
     try {
       const me = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
       expect(await me.json()).toMatchObject({ email: 'chef@example.com', role: 'admin', language: 'fr' });
@@ -81,5 +109,17 @@ describe('freezer-manager', { timeout: 60_000 }, () => {
     expect(badConfig.stderr).toContain('Configuration error: PORT must be a whole number');
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('seed --demo');
+  });
+
+  it('fails clearly on a PostgreSQL server it cannot reach, without printing the URL’s password', async () => {
+    const port = await closedPort();
+    const unreachable = await cli(['migrate'], { DATABASE_URL: `postgres://freezer:pg-s3cret-pw@127.0.0.1:${port}/freezer` });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain('ECONNREFUSED');
+    expect(unreachable.stdout + unreachable.stderr).not.toContain('pg-s3cret-pw');
+    const badPool = await cli(['migrate'], { DATABASE_URL: 'postgres://freezer:pg-s3cret-pw@127.0.0.1/freezer', DATABASE_POOL_MAX: 'lots' });
+    expect(badPool.code).toBe(1);
+    expect(badPool.stderr).toContain('Configuration error: DATABASE_POOL_MAX must be a whole number');
+    expect(badPool.stdout + badPool.stderr).not.toContain('pg-s3cret-pw');
   });
 });
