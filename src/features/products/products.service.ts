@@ -87,8 +87,8 @@ export function createProductsService(db: Kysely<Database>) {
 
   /** The freezer must be the caller's and the box must exist in it. */
   async function checkBox(trx: Tx, actor: Actor, freezerId: number, box: number): Promise<void> {
-    if (!(await freezersRepository.isMember(trx, actor.userId, freezerId))) throw new AppError(404, 'freezer-not-found', {}, 'freezerId');
-    const boxCount = (await freezersRepository.getBoxCount(trx, freezerId)) ?? 0;
+    const boxCount = await freezersRepository.boxCountForMember(trx, actor.userId, freezerId);
+    if (boxCount === undefined) throw new AppError(404, 'freezer-not-found', {}, 'freezerId');
     if (box < 1 || box > boxCount) throw badRequest('box-out-of-range', { boxCount }, 'box');
   }
 
