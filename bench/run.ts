@@ -16,6 +16,7 @@ import { gitInfo, machineInfo } from './lib/machine.js';
 import type { MemorySample } from './lib/child.js';
 import { startChild, type Child } from './lib/processes.js';
 import { rng } from './lib/random.js';
+import { redactDatabaseUrl } from '../src/config.js';
 import { postgresRunCopy, preparePostgresDataset } from './lib/postgres.js';
 import { markdown, soakMarkdown, type BenchReport, type ScenarioReport, type SoakReport } from './lib/report.js';
 import { createMixedWorkload, createScenarios, meetsTarget, targetText, type Scenario, type ScenarioContext } from './scenarios.js';
@@ -205,7 +206,7 @@ async function benchmark(options: BenchOptions): Promise<void> {
   const reports: ScenarioReport[] = [];
   const app = await startApp(runDir, maxSeconds, 2000, options.profile, databaseUrl);
   ctx.url = app.url;
-  say(`application: pid ${app.pid} on ${app.url}, database ${databaseUrl ?? ctx.databaseFile}`);
+  say(`application: pid ${app.pid} on ${app.url}, database ${databaseUrl ? redactDatabaseUrl(databaseUrl) : ctx.databaseFile}`);
   try {
     for (const scenario of scenarios) reports.push(await runScenario(scenario, app, options, before.okRps));
   } finally {
