@@ -15,6 +15,7 @@ import type { Database } from '../src/db/types.js';
 import { createProductsService } from '../src/features/products/products.service.js';
 import { createAuthService } from '../src/features/sessions/auth.service.js';
 import { createTrendsService } from '../src/features/trends/trends.service.js';
+import { createMemoryCache } from '../src/lib/cache.js';
 import type { Actor } from '../src/lib/actor.js';
 import { DATABASE_FILE, readTokens, type BenchUser } from './dataset.js';
 import { REPO_DIR } from './lib/paths.js';
@@ -67,7 +68,8 @@ export async function explain(pristineDir: string, outFile: string | undefined):
   const heaviest = byCount[byCount.length - 1] as BenchUser;
   const actor = (u: BenchUser): Actor => ({ userId: u.id, role: 'user', language: u.language, ip: '127.0.0.1' });
   const products = createProductsService(db);
-  const trends = createTrendsService(db);
+  // A cache that keeps nothing: this report is about the queries themselves.
+  const trends = createTrendsService(db, createMemoryCache({ maxEntries: 0 }));
   const auth = createAuthService(db, { sessionTtlDays: 30 });
 
   const steps: Array<{ name: string; run: () => Promise<unknown>; read: boolean }> = [];

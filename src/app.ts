@@ -23,8 +23,11 @@ import { tokensRoutes } from './features/tokens/tokens.routes.js';
 import { trendsRoutes } from './features/trends/trends.routes.js';
 import { typesRoutes } from './features/types/types.routes.js';
 import { usersRoutes } from './features/users/users.routes.js';
+import { createMemoryCache, createRedisCache } from './lib/cache.js';
 import { createMailer } from './lib/mailer.js';
+import { connectRedis } from './lib/redis.js';
 import { registerAuth } from './plugins/auth.js';
+import { registerCacheInvalidation } from './plugins/cache-invalidation.js';
 import { languageFromHeader } from './i18n/messages.js';
 import { PROBLEM_CONTENT_TYPE, problem, registerErrorHandling, sendProblem } from './plugins/errors.js';
 import { registerJsonBody } from './plugins/json-body.js';
@@ -39,7 +42,6 @@ export interface BuildOptions {
 }
 
 const API_PREFIX = '/api/v1';
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const HOME_PAGE = `<!doctype html>
 <html lang="en">
@@ -74,6 +76,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // With REDIS_URL, instances share rate limits, the response cache and preview jobs; Redis unreachable: no start.
+  const redis = config.redis ? await connectRedis(config.redis) : undefined;
+  const cache = redis && config.redis ? createRedisCache(redis, config.redis.prefix, app.log) : createMemoryCache();
+  const bullmq = redis ? await import('bullmq') : undefined;
+  app.addHook('onClose', async () => {
+    await cache.close();
+    await redis?.quit().catch(() => redis.disconnect());
+  });
+  /** A rate limiter's counters: in Redis (one count for every instance) under their own key space, else in process. */
+  const rateLimitStore = (name: string) => (redis && config.redis ? { redis, nameSpace: `${config.redis.prefix}rate:${name}:`, skipOnError: true } : {});
+
   const db: Db = openDatabase(config.database);
   app.addHook('onClose', async () => {
     await db.destroy();
@@ -85,7 +98,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   app.decorate('config', config);
   app.decorate('db', db);
-  app.decorate('services', createServices(db, config, mailer, app.log));
+  app.decorate('services', createServices(db, config, mailer, app.log, { cache, redis, bullmq }));
   // Photos: sweep what a crash left in the photo storage and resume previews once ready; stop the preview worker before the database closes.
   app.addHook('onReady', async () => app.services.photos.start());
   app.addHook('preClose', async () => app.services.photos.close());
@@ -97,10 +110,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerJsonBody(app);
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
-    // A successful write anywhere (a product renamed, a type changed...) may change photo search answers.
-    if (!SAFE_METHODS.has(request.method) && reply.statusCode < 400) await app.services.photos.invalidateSearch();
     return payload;
   });
+  registerCacheInvalidation(app);
 
   const https = config.publicUrl.startsWith('https:');
   await app.register(helmet, {
@@ -198,8 +210,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(
     async (api) => {
       await api.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], exposedHeaders: ['retry-after', 'x-request-id'], maxAge: 600 });
-      if (config.rateLimitPerMinute > 0) await api.register(rateLimit, { max: config.rateLimitPerMinute, timeWindow: 60_000 });
-      if (config.rateLimitPerDay > 0) await api.register(rateLimit, { max: config.rateLimitPerDay, timeWindow: 86_400_000 });
+      if (config.rateLimitPerMinute > 0) await api.register(rateLimit, { max: config.rateLimitPerMinute, timeWindow: 60_000, ...rateLimitStore('api:minute') });
+      if (config.rateLimitPerDay > 0) await api.register(rateLimit, { max: config.rateLimitPerDay, timeWindow: 86_400_000, ...rateLimitStore('api:day') });
       registerAuth(api);
       api.addHook('preValidation', async (request) => {
         if (request.body === undefined && request.routeOptions.config?.optionalBody) request.body = {};
@@ -214,8 +226,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // The seed API (the report's routes, at the root path): its own CORS, the same per-IP limits as /api/v1.
   await app.register(async (seed) => {
     await seed.register(cors, seedCorsOptions);
-    if (config.rateLimitPerMinute > 0) await seed.register(rateLimit, { max: config.rateLimitPerMinute, timeWindow: 60_000 });
-    if (config.rateLimitPerDay > 0) await seed.register(rateLimit, { max: config.rateLimitPerDay, timeWindow: 86_400_000 });
+    if (config.rateLimitPerMinute > 0) await seed.register(rateLimit, { max: config.rateLimitPerMinute, timeWindow: 60_000, ...rateLimitStore('seed:minute') });
+    if (config.rateLimitPerDay > 0) await seed.register(rateLimit, { max: config.rateLimitPerDay, timeWindow: 86_400_000, ...rateLimitStore('seed:day') });
     await seed.register(seedApiRoutes);
   });
 

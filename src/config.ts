@@ -31,6 +31,15 @@ export interface Config {
   photos: PhotoConfig;
   /** S3-compatible object storage for photos; undefined: photos live under DATA_DIR/photos. */
   s3: S3Config | undefined;
+  /** Redis shared by every instance (rate limits, response cache, preview jobs); undefined: all in process. */
+  redis: RedisConfig | undefined;
+}
+
+export interface RedisConfig {
+  /** redis:// or rediss:// URL (REDIS_URL). */
+  url: string;
+  /** Put before every key (REDIS_PREFIX, default `fm:`), so several installs or test runs share one server. */
+  prefix: string;
 }
 
 export type DatabaseConfig =
@@ -132,6 +141,24 @@ function s3Config(env: Env): S3Config | undefined {
   return { endpoint, bucket, region: env.S3_REGION?.trim() || 'us-east-1', accessKeyId, secretAccessKey };
 }
 
+function redisConfig(env: Env): RedisConfig | undefined {
+  const url = env.REDIS_URL?.trim();
+  const prefix = env.REDIS_PREFIX?.trim() || 'fm:';
+  if (!/^[A-Za-z0-9_.:{}-]{1,64}$/.test(prefix)) throw new ConfigError(`REDIS_PREFIX must be 1 to 64 letters, digits or _ . : - { }, got "${prefix.slice(0, 80)}"`);
+  if (!url) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('REDIS_URL must be a URL such as redis://127.0.0.1:6379 or rediss://user:password@host:6380/0');
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new ConfigError(`REDIS_URL must start with redis:// or rediss:// (got "${parsed.protocol}")`);
+  if (!parsed.hostname) throw new ConfigError('REDIS_URL needs a host, e.g. redis://127.0.0.1:6379');
+  const db = parsed.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d{1,2}$/.test(db)) throw new ConfigError(`REDIS_URL: the path is a database number (0-15), got "/${db.slice(0, 20)}"`);
+  return { url, prefix };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = int(env, 'PORT', 8080, 0, 65535);
   const host = env.HOST?.trim() || '127.0.0.1';
@@ -170,5 +197,6 @@ export function loadConfig(env: Env = process.env): Config {
       previewConcurrency: int(env, 'PHOTO_PREVIEW_CONCURRENCY', 2, 1, 64),
     },
     s3: s3Config(env),
+    redis: redisConfig(env),
   };
 }

@@ -11,11 +11,22 @@ import { createTokensService } from './features/tokens/tokens.service.js';
 import { createTrendsService } from './features/trends/trends.service.js';
 import { createTypesService } from './features/types/types.service.js';
 import { createUsersService } from './features/users/users.service.js';
+import type { Redis } from 'ioredis';
+import type { Cache } from './lib/cache.js';
 import type { Mailer } from './lib/mailer.js';
 
+/** What instances share: the response cache (in process, or in Redis); with REDIS_URL, the client and the job queue module. */
+export interface Shared {
+  cache: Cache;
+  redis: Redis | undefined;
+  bullmq: typeof import('bullmq') | undefined;
+}
+
 /** Every service, built once per app over one database handle. Routes and the CLI use these, never repositories. */
-export function createServices(db: Db, config: Config, mailer: Mailer, log: FastifyBaseLogger) {
+export function createServices(db: Db, config: Config, mailer: Mailer, log: FastifyBaseLogger, shared: Shared) {
   return {
+    /** The response cache (trends, photo search); `stats()` counts hits and misses. */
+    cache: shared.cache,
     auth: createAuthService(db, { sessionTtlDays: config.sessionTtlDays }),
     users: createUsersService(db),
     tokens: createTokensService(db),
@@ -23,9 +34,9 @@ export function createServices(db: Db, config: Config, mailer: Mailer, log: Fast
     types: createTypesService(db),
     freezers: createFreezersService(db),
     products: createProductsService(db),
-    trends: createTrendsService(db),
+    trends: createTrendsService(db, shared.cache),
     admin: createAdminService(db),
-    photos: createPhotosServiceFor(db, config, log),
+    photos: createPhotosServiceFor(db, config, log, shared),
   };
 }
 

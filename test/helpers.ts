@@ -8,9 +8,13 @@ import { sql, type Kysely } from 'kysely';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { isPostgres } from '../src/db/database.js';
+import { dropPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from './redis-helpers.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export { TEST_DATABASE, createTestDatabase, type TestDatabase } from './test-database.js';
+
+/** The database environment of each running server's data directory, for instances that share it. */
+const databasesByDataDir = new Map<string, Record<string, string>>();
 
 /** Where every test server's log lines are collected for the whole run; test/global-setup.ts makes one per run. */
 export const SUITE_LOG_DIR = process.env.FM_TEST_LOG_DIR ?? path.join(os.tmpdir(), 'freezer-manager-test-logs');
@@ -29,14 +33,20 @@ export interface TestServer {
  * A real server on a real database in a fresh temporary directory, listening on a loopback port: a
  * SQLite file there, or with FM_TEST_DATABASE=postgres a fresh PostgreSQL database of its own (dropped
  * on close), unless the test passes its own DATABASE_URL. Rate limits are off unless the test sets them.
+ * With `shareDataDir`, a second instance on another server's data directory and database (which its
+ * close() leaves in place).
  */
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const dataDir = fs.mkdtempSync(path.join(process.env.FM_TEST_TMP_DIR ?? os.tmpdir(), 'fm-test-'));
-  const database: TestDatabase | undefined = env.DATABASE_URL === undefined ? await createTestDatabase() : undefined;
-  const config = loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0', LOG_LEVEL: 'info', ...database?.env, ...env });
+export async function startServer(env: Record<string, string> = {}, options: { shareDataDir?: string } = {}): Promise<TestServer> {
+  const dataDir = options.shareDataDir ?? fs.mkdtempSync(path.join(process.env.FM_TEST_TMP_DIR ?? os.tmpdir(), 'fm-test-'));
+  const database: TestDatabase | undefined = env.DATABASE_URL === undefined && !options.shareDataDir ? await createTestDatabase() : undefined;
+  const databaseEnv = options.shareDataDir ? (databasesByDataDir.get(options.shareDataDir) ?? {}) : (database?.env ?? {});
+  if (database) databasesByDataDir.set(dataDir, database.env);
+  // FM_TEST_REDIS=1 (npm run test:redis): every server shares state through Redis, under a prefix of its own.
+  const redisEnv: Record<string, string> = process.env.FM_TEST_REDIS === '1' && !options.shareDataDir ? { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: uniqueRedisPrefix('suite') } : {};
+  const config = loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0', LOG_LEVEL: 'info', ...databaseEnv, ...redisEnv, ...env });
   const logs: string[] = [];
   // Every server's log also goes to one directory, which the global teardown searches for secrets.
-  const logFile = path.join(SUITE_LOG_DIR, `${process.pid}-${path.basename(dataDir)}.log`);
+  const logFile = path.join(SUITE_LOG_DIR, `${process.pid}-${path.basename(dataDir)}${options.shareDataDir ? `-${Date.now()}` : ''}.log`);
   fs.mkdirSync(SUITE_LOG_DIR, { recursive: true });
   const loggerStream = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -58,8 +68,12 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     logs,
     async close() {
       await app.close();
-      await database?.drop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!options.shareDataDir) {
+        fs.rmSync(dataDir, { recursive: true, force: true });
+        databasesByDataDir.delete(dataDir);
+        await database?.drop();
+      }
+      if (redisEnv.REDIS_PREFIX) await dropPrefix(redisEnv.REDIS_PREFIX);
     },
   };
 }

@@ -42,6 +42,14 @@ async function withServices<T>(fn: (services: InventoryServices) => Promise<T>):
   }
 }
 
+/** After a CLI write: running servers sharing Redis drop their cached answers (in process, they expire within a minute). */
+async function retireCachedAnswers(): Promise<void> {
+  const { redis } = loadConfig();
+  if (!redis) return;
+  const { retireSharedCache } = await import('../lib/cache.js');
+  if (!(await retireSharedCache(redis))) console.error('Warning: Redis could not be reached; cached trends and searches may show the old data for up to a minute.');
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -95,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
       }
       const { seedDemo } = await import('./seed-demo.js');
       const result = await withServices((s) => seedDemo(s));
+      await retireCachedAnswers();
       console.log(`Demo account: ${result.email} / ${result.password}`);
       console.log(`${result.freezers} freezers, ${result.products} products (${result.inside} inside).`);
       console.log(`API token (shown once): ${result.token}`);
@@ -119,6 +128,7 @@ async function main(argv: string[]): Promise<number> {
         try {
           await migrateToLatest(db);
           console.log(formatReport(await importLegacyData(db, data)));
+          await retireCachedAnswers();
         } finally {
           await db.destroy();
         }
@@ -151,6 +161,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof ConfigError) console.error(`Configuration error: ${err.message}`);
+    else if (err instanceof Error && err.name === 'RedisUnavailableError') console.error(`Start-up error: ${err.message}`);
     else if (err instanceof AppError) console.error(translate('en', err.key, err.params));
     else console.error(err);
     process.exit(1);

@@ -1,57 +1,214 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { RedisConfig } from '../config.js';
+import { connectRedis } from './redis.js';
+
 /**
- * A small cache for computed answers (photo search). Entries live in namespaces; a write that may change
- * the answers of a namespace invalidates it whole. In process by default; a Redis implementation
- * (GET/SET PX, and INCR of a generation key per namespace) can replace it for several instances.
+ * The response cache (trends, photo search). Answers are kept under a key that holds the current
+ * *generations* of the data they were computed from; a write moves those generations on, so an answer
+ * computed before it is never found again (it simply expires). Nothing is ever deleted or scanned, and a
+ * read computed while a write lands is stored under the old generation: it cannot be served after it.
+ *
+ * Scopes:
+ * - `everybody`: answers over every user's data (general trends): generation `all`, which every write moves.
+ * - `user`: answers over one user's data (their freezers, photos): generations `user:<id>` and `shared`.
+ *   A write moves the generations of the users whose data it touched, and `shared` when it touched data
+ *   that appears in every user's answers (product types).
+ *
+ * In process by default; with Redis, the generations and answers live there, so every instance sees
+ * every other instance's writes at once.
  */
-export interface Cache {
-  get<T>(namespace: string, key: string): Promise<T | undefined>;
-  /**
-   * Stores an answer. With `generation` (read by `generation()` before the answer was computed), an
-   * answer computed before an invalidation is not stored: it may already be stale.
-   */
-  set<T>(namespace: string, key: string, value: T, ttlMs: number, generation?: number): Promise<void>;
-  /** The namespace's current generation; invalidate() moves it on. */
-  generation(namespace: string): Promise<number>;
-  /** Drops every entry of the namespace. */
-  invalidate(namespace: string): Promise<void>;
+export type CacheScope = { kind: 'everybody' } | { kind: 'user'; userId: number };
+
+export interface CacheChange {
+  /** Users whose own data changed (the writer and the members of the freezers they share). */
+  userIds: readonly number[];
+  /** Data every user's answers show (product types, administration) changed. */
+  everyone: boolean;
 }
 
-/** In-process cache: least recently used entries go first past maxEntries; a generation per namespace. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  /** Redis commands that failed (the answer was computed instead). */
+  errors: number;
+}
+
+export interface Cache {
+  /**
+   * The stored answer for (namespace, scope, key), else `compute()`'s, stored for `ttlMs` unless
+   * `keep(value)` says no (large answers).
+   */
+  remember<T>(namespace: string, scope: CacheScope, key: string, ttlMs: number, compute: () => Promise<T>, keep?: (value: T) => boolean): Promise<{ value: T; hit: boolean }>;
+  /** Moves on the generations a write changed. Resolves once every instance would see it. */
+  invalidate(change: CacheChange): Promise<void>;
+  stats(): CacheStats;
+  close(): Promise<void>;
+}
+
+/** The generation names an answer of this scope depends on. */
+function generationNames(scope: CacheScope): string[] {
+  return scope.kind === 'everybody' ? ['all'] : ['shared', `u:${scope.userId}`];
+}
+
+/** The generation names a change moves on: `all` always (general answers count everybody's writes). */
+function changedNames(change: CacheChange): string[] {
+  return ['all', ...(change.everyone ? ['shared'] : []), ...new Set(change.userIds.map((id) => `u:${id}`))];
+}
+
+/** In-process cache: least recently used entries go first past maxEntries; entries also expire. */
 export function createMemoryCache(options: { maxEntries?: number; now?: () => number } = {}): Cache {
-  const maxEntries = options.maxEntries ?? 1000;
+  const maxEntries = options.maxEntries ?? 2000;
   const now = options.now ?? Date.now;
   const entries = new Map<string, { value: unknown; expires: number }>();
+  // One counter per user who ever wrote, plus two: bounded by the number of accounts.
   const generations = new Map<string, number>();
-  const fullKey = (namespace: string, key: string) => `${namespace}\u0000${generations.get(namespace) ?? 0}\u0000${key}`;
+  const stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
 
   return {
-    async get<T>(namespace: string, key: string): Promise<T | undefined> {
-      const k = fullKey(namespace, key);
+    async remember(namespace, scope, key, ttlMs, compute, keep) {
+      const gens = generationNames(scope).map((name) => generations.get(name) ?? 0);
+      const k = `${namespace}\u0000${gens.join('.')}\u0000${scope.kind === 'user' ? scope.userId : '*'}\u0000${key}`;
       const entry = entries.get(k);
-      if (!entry) return undefined;
-      entries.delete(k);
-      if (entry.expires <= now()) return undefined;
-      entries.set(k, entry); // most recently used last
-      return entry.value as T;
-    },
-    async set<T>(namespace: string, key: string, value: T, ttlMs: number, generation?: number): Promise<void> {
-      if (generation !== undefined && generation !== (generations.get(namespace) ?? 0)) return;
-      const k = fullKey(namespace, key);
-      entries.delete(k);
-      entries.set(k, { value, expires: now() + ttlMs });
-      while (entries.size > maxEntries) {
-        const oldest = entries.keys().next().value;
-        if (oldest === undefined) break;
-        entries.delete(oldest);
+      if (entry) {
+        entries.delete(k);
+        if (entry.expires > now()) {
+          entries.set(k, entry); // most recently used last
+          stats.hits += 1;
+          return { value: entry.value as never, hit: true };
+        }
       }
+      stats.misses += 1;
+      const value = await compute();
+      if (!keep || keep(value)) {
+        entries.set(k, { value, expires: now() + ttlMs });
+        while (entries.size > maxEntries) {
+          const oldest = entries.keys().next().value;
+          if (oldest === undefined) break;
+          entries.delete(oldest);
+        }
+      }
+      return { value, hit: false };
     },
-    async generation(namespace: string): Promise<number> {
-      return generations.get(namespace) ?? 0;
+    async invalidate(change) {
+      for (const name of changedNames(change)) generations.set(name, (generations.get(name) ?? 0) + 1);
     },
-    async invalidate(namespace: string): Promise<void> {
-      generations.set(namespace, (generations.get(namespace) ?? 0) + 1);
-      const prefix = `${namespace}\u0000`;
-      for (const k of entries.keys()) if (k.startsWith(prefix)) entries.delete(k);
+    stats: () => ({ ...stats }),
+    async close() {
+      entries.clear();
     },
   };
+}
+
+/** Largest answer stored in Redis, in bytes of JSON (larger ones are computed each time). */
+const MAX_REDIS_VALUE_BYTES = 512 * 1024;
+
+/**
+ * The cache in Redis, shared by every instance. Generations are counters (`<prefix>gen:<name>`, never
+ * expiring: one per user who wrote); answers are JSON under `<prefix>cache:<namespace>:<generations>:<hash>`
+ * with a TTL, so memory is bounded by what is read within a TTL.
+ *
+ * If Redis fails, answers are computed (never served from a possibly stale store); a failed invalidation
+ * is retried, and until it succeeds this instance neither reads nor stores answers.
+ */
+export function createRedisCache(redis: Redis, prefix: string, log: { warn(obj: object, msg: string): void }): Cache {
+  const stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
+  const unflushed = new Set<string>();
+  let retry: NodeJS.Timeout | undefined;
+  const genKey = (name: string) => `${prefix}gen:${name}`;
+
+  async function flush(): Promise<void> {
+    if (!unflushed.size) return;
+    const names = [...unflushed];
+    const multi = redis.multi();
+    for (const name of names) multi.incr(genKey(name));
+    const results = await multi.exec();
+    const failed = results?.find(([err]) => err);
+    if (!results || failed) throw failed?.[0] ?? new Error('the invalidation was not applied');
+    for (const name of names) unflushed.delete(name);
+  }
+
+  function scheduleRetry(): void {
+    if (retry) return;
+    retry = setInterval(() => {
+      flush().then(
+        () => {
+          if (!unflushed.size && retry) {
+            clearInterval(retry);
+            retry = undefined;
+          }
+        },
+        () => undefined,
+      );
+    }, 1_000);
+    retry.unref();
+  }
+
+  return {
+    async remember(namespace, scope, key, ttlMs, compute, keep) {
+      let entryKey: string | undefined;
+      if (!unflushed.size) {
+        try {
+          const gens = await redis.mget(...generationNames(scope).map(genKey));
+          const owner = scope.kind === 'user' ? scope.userId : '*';
+          const digest = createHash('sha256').update(key).digest('base64url').slice(0, 32);
+          entryKey = `${prefix}cache:${namespace}:${owner}:${gens.map((g) => g ?? '0').join('.')}:${digest}`;
+          const stored = await redis.get(entryKey);
+          if (stored !== null) {
+            stats.hits += 1;
+            return { value: JSON.parse(stored) as never, hit: true };
+          }
+        } catch (err) {
+          stats.errors += 1;
+          entryKey = undefined;
+          log.warn({ err }, 'cache read failed; computing the answer');
+        }
+      }
+      stats.misses += 1;
+      const value = await compute();
+      if (entryKey && (!keep || keep(value))) {
+        const json = JSON.stringify(value);
+        if (json !== undefined && Buffer.byteLength(json) <= MAX_REDIS_VALUE_BYTES) {
+          await redis.set(entryKey, json, 'PX', ttlMs).catch((err: unknown) => {
+            stats.errors += 1;
+            log.warn({ err }, 'cache write failed');
+          });
+        }
+      }
+      return { value, hit: false };
+    },
+    async invalidate(change) {
+      for (const name of changedNames(change)) unflushed.add(name);
+      try {
+        await flush();
+      } catch (err) {
+        stats.errors += 1;
+        log.warn({ err }, 'cache invalidation failed; retrying every second, answers are not cached meanwhile');
+        scheduleRetry();
+      }
+    },
+    stats: () => ({ ...stats }),
+    async close() {
+      if (retry) clearInterval(retry);
+      await flush().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * For writes made outside the server (the CLI's demo seed and legacy import): retires every cached answer
+ * in the shared cache. Returns false when Redis could not be reached (answers then expire by their TTL).
+ */
+export async function retireSharedCache(config: RedisConfig): Promise<boolean> {
+  try {
+    const redis = await connectRedis(config);
+    try {
+      await createRedisCache(redis, config.prefix, { warn: () => undefined }).invalidate({ userIds: [], everyone: true });
+      return (await redis.get(`${config.prefix}gen:all`)) !== null;
+    } finally {
+      await redis.quit().catch(() => redis.disconnect());
+    }
+  } catch {
+    return false;
+  }
 }

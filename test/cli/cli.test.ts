@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
-import { createTestDatabase, startServer, tableNames, type TestDatabase } from '../helpers.js';
+import { createTestDatabase, signUp, startServer, tableNames, type TestDatabase } from '../helpers.js';
+import { dropPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from '../redis-helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-cli-'));
@@ -34,12 +35,12 @@ function closedPort(): Promise<number> {
 }
 
 /** Runs `freezer-manager ARGS` from the sources on a data directory of its own. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(args: string[], env: Record<string, string> = {}, timeout = 30_000): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       path.join(root, 'node_modules/.bin/vite-node'),
       [path.join(root, 'src/cli/index.ts'), ...args],
-      { cwd: root, env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...database.env, ...env }, timeout: 30_000 },
+      { cwd: root, env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...database.env, ...env }, timeout },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -121,5 +122,35 @@ describe('freezer-manager', { timeout: 60_000 }, () => {
     expect(badPool.code).toBe(1);
     expect(badPool.stderr).toContain('Configuration error: DATABASE_POOL_MAX must be a whole number');
     expect(badPool.stdout + badPool.stderr).not.toContain('pg-s3cret-pw');
+  });
+
+  it('seed --demo with REDIS_URL retires the trends a running server has cached', { timeout: 90_000 }, async () => {
+    const prefix = uniqueRedisPrefix('cli');
+    const env = { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix };
+    const server = await startServer({ DATA_DIR: dataDir, ...database.env, ...env });
+    try {
+      const user = await signUp(server.url);
+      const products = async () => ((await user.api.get('/api/v1/trends/general')).body as Array<{ freq: number }>).reduce((n, t) => n + t.freq, 0);
+      const before = await products();
+      const hits = server.app.services.cache.stats().hits;
+      expect(await products()).toBe(before);
+      expect(server.app.services.cache.stats().hits).toBe(hits + 1);
+      const seeded = await cli(['seed', '--demo'], env, 80_000);
+      expect(seeded.code, seeded.stderr).toBe(0);
+      expect(seeded.stderr).toBe('');
+      expect(await products()).toBeGreaterThan(before + 100);
+    } finally {
+      await server.app.close();
+      await dropPrefix(prefix);
+    }
+  });
+
+  it('serve with an unreachable REDIS_URL exits 1 with a one-line start-up error', { timeout: 90_000 }, async () => {
+    // `serve` loads the whole app from source: slow on a busy machine.
+    const result = await cli(['serve'], { PORT: '0', REDIS_URL: 'redis://:pw-not-shown@127.0.0.1:1' }, 80_000);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toMatch(/^Start-up error: Redis is not reachable at redis:\/\/127\.0\.0\.1:1 \(REDIS_URL\): connect ECONNREFUSED/);
+    expect(result.stderr).not.toContain('pw-not-shown');
+    expect(result.stderr).not.toContain('    at ');
   });
 });

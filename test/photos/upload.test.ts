@@ -159,7 +159,7 @@ describe('POST /api/v1/photos', () => {
   it('a request cut off midway leaves no row and no file behind', async () => {
     const user = await signUp(server.url);
     // Earlier tests' previews done first: their temporary files are not this request's.
-    await eventually(() => server.app.services.photos.previewsPending() === 0, 20_000, 'earlier previews');
+    await eventually(async () => (await server.app.services.photos.previewsPending()) === 0, 20_000, 'earlier previews');
     const files = await Promise.all([11, 12, 13].map((i) => jpeg(i, 64, 64)));
     const { body, contentType } = multipartBody([...files.map((data, i) => ({ filename: `${i}.jpg`, data })), { filename: 'last.jpg', data: await jpeg(14, 64, 64) }]);
     const cutAt = body.length - 300; // inside the fourth file

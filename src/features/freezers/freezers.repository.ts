@@ -48,6 +48,19 @@ export const freezersRepository = {
     return row?.box_count;
   },
 
+  /** The other members of the freezers the user is a member of. */
+  async coMemberIds(db: Kysely<Database>, userId: number): Promise<number[]> {
+    const rows = await db
+      .selectFrom('freezer_members as mine')
+      .innerJoin('freezer_members as other', 'other.freezer_id', 'mine.freezer_id')
+      .where('mine.user_id', '=', userId)
+      .where('other.user_id', '!=', userId)
+      .select('other.user_id')
+      .distinct()
+      .execute();
+    return rows.map((r) => r.user_id);
+  },
+
   async getBoxCount(db: Kysely<Database>, id: number): Promise<number | undefined> {
     const row = await db.selectFrom('freezers').select('box_count').where('id', '=', id).executeTakeFirst();
     return row?.box_count;

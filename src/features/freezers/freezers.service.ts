@@ -52,6 +52,9 @@ export function createFreezersService(db: Kysely<Database>) {
     auditRepository.insert(trx, { userId: actor.userId, action, objectType: 'freezer', objectId: id, ip: actor.ip, ...(details ? { details } : {}) });
 
   return {
+    /** The users who share a freezer with this one (whose answers a write of theirs may change). */
+    coMemberIds: (userId: number): Promise<number[]> => freezersRepository.coMemberIds(db, userId),
+
     async list(actor: Actor): Promise<FreezerDto[]> {
       return (await freezersRepository.listByMember(db, actor.userId)).map(toFreezerDto);
     },

@@ -28,58 +28,88 @@ export async function readAll(stream: Readable): Promise<Buffer> {
 export interface Previewer {
   /** Queues a photo's previews (background, bounded concurrency). */
   enqueue(id: number): void;
+  /** Queues many (the start-up resume of the previews still to make). */
+  enqueueAll(ids: readonly number[]): Promise<void>;
   /** Makes the previews now unless they exist; waits for a run already under way. Throws when they cannot be made. */
   ensure(id: number): Promise<void>;
   /** Waits for the run of this photo, if one is under way (before deleting its files). */
   settle(id: number): Promise<void>;
   /** Stops taking jobs and waits for those running. */
   close(): Promise<void>;
-  /** Photos queued or being made. */
-  pending(): number;
+  /** Photos queued or being made (with a shared queue: by every instance). */
+  pending(): Promise<number>;
+  /** Previews made and failed by this instance since it started. */
+  stats(): PreviewStats;
+}
+
+export interface PreviewStats {
+  made: number;
+  failed: number;
+}
+
+export interface PreviewDeps {
+  db: Kysely<Database>;
+  storage: PhotoStorage;
+  log: FastifyBaseLogger;
+  concurrency: number;
+  maxPixels: number;
 }
 
 /**
- * Makes the previews of uploaded photos: a queue worked by `concurrency` jobs at a time (each sharp
- * call also uses libvips' own thread pool), and on demand for a preview asked for before its turn.
+ * Renders one photo's previews unless they are ready; the photo deleted meanwhile takes them back out.
+ * Returns whether previews were written. Counts into `stats`.
  */
-export function createPreviewer(deps: { db: Kysely<Database>; storage: PhotoStorage; log: FastifyBaseLogger; concurrency: number; maxPixels: number }): Previewer {
+export function previewMaker(deps: PreviewDeps, stats: PreviewStats): (id: number) => Promise<boolean> {
   const { db, storage, log } = deps;
-  const queue: number[] = [];
-  const queued = new Set<number>();
-  const running = new Map<number, Promise<void>>();
-  let background = 0;
-  let closed = false;
-
-  async function make(id: number): Promise<void> {
+  return async function make(id: number): Promise<boolean> {
     const row = await photosRepository.getById(db, id);
-    if (!row || row.preview_state === 'ready') return;
+    if (!row || row.preview_state === 'ready') return false;
     try {
       const original = await readAll(await storage.get(row.storage_key));
       for (const size of PREVIEW_SIZES) {
         const webp = await renderPreview(original, size, deps.maxPixels);
         await storage.put(previewKey(row.storage_key, size), Readable.from([webp]), { contentType: 'image/webp' });
       }
+      stats.made += 1;
       // Deleted meanwhile: take the previews back out rather than leave orphans.
       if (!(await photosRepository.getById(db, id))) {
         await Promise.all(PREVIEW_SIZES.map((size) => storage.delete(previewKey(row.storage_key, size))));
-        return;
+        return true;
       }
       await photosRepository.update(db, id, { preview_state: 'ready' });
+      return true;
     } catch (err) {
-      if (err instanceof StorageNotFoundError) return; // deleted while queued
+      if (err instanceof StorageNotFoundError) return false; // deleted while queued
+      stats.failed += 1;
       log.error({ err, photoId: id }, 'preview failed');
       await photosRepository.update(db, id, { preview_state: 'failed' }).catch(() => undefined);
       throw err;
     }
-  }
+  };
+}
+
+/**
+ * Makes the previews of uploaded photos in this process: a queue worked by `concurrency` jobs at a time
+ * (each sharp call also uses libvips' own thread pool), and on demand for a preview asked for before its turn.
+ */
+export function createPreviewer(deps: PreviewDeps): Previewer {
+  const stats: PreviewStats = { made: 0, failed: 0 };
+  const make = previewMaker(deps, stats);
+  const queue: number[] = [];
+  const queued = new Set<number>();
+  const running = new Map<number, Promise<void>>();
+  let background = 0;
+  let closed = false;
 
   function start(id: number, counted: boolean): Promise<void> {
     if (counted) background += 1;
-    const job = make(id).finally(() => {
-      running.delete(id);
-      if (counted) background -= 1;
-      pump();
-    });
+    const job = make(id)
+      .then(() => undefined)
+      .finally(() => {
+        running.delete(id);
+        if (counted) background -= 1;
+        pump();
+      });
     running.set(id, job);
     return job;
   }
@@ -93,12 +123,17 @@ export function createPreviewer(deps: { db: Kysely<Database>; storage: PhotoStor
     }
   }
 
+  function enqueue(id: number): void {
+    if (closed || queued.has(id) || running.has(id)) return;
+    queue.push(id);
+    queued.add(id);
+    pump();
+  }
+
   return {
-    enqueue(id) {
-      if (closed || queued.has(id) || running.has(id)) return;
-      queue.push(id);
-      queued.add(id);
-      pump();
+    enqueue,
+    async enqueueAll(ids) {
+      for (const id of ids) enqueue(id);
     },
     async ensure(id) {
       const current = running.get(id);
@@ -122,6 +157,7 @@ export function createPreviewer(deps: { db: Kysely<Database>; storage: PhotoStor
       queued.clear();
       await Promise.allSettled([...running.values()]);
     },
-    pending: () => queue.length + running.size,
+    pending: async () => queue.length + running.size,
+    stats: () => ({ ...stats }),
   };
 }

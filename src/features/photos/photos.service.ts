@@ -4,9 +4,10 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Config, PhotoConfig } from '../../config.js';
 import type { Database } from '../../db/types.js';
+import type { Shared } from '../../services.js';
 import { translate } from '../../i18n/messages.js';
 import type { Actor } from '../../lib/actor.js';
-import { createMemoryCache, type Cache } from '../../lib/cache.js';
+import type { Cache } from '../../lib/cache.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { sha256 } from '../../lib/secrets.js';
 import { nowIso } from '../../lib/time.js';
@@ -16,6 +17,7 @@ import { productsRepository } from '../products/products.repository.js';
 import type { Page } from '../products/products.service.js';
 import { shareLinks, toPhotoDto, type PhotoDto } from './photos.dto.js';
 import { hammingDistance, type PreviewSize } from './photos.images.js';
+import { createQueuedPreviewer } from './photos.jobs.js';
 import { createPreviewer, PREVIEW_SIZES, previewKey, type Previewer } from './photos.previews.js';
 import { photosRepository, searchTerms, type PhotoView } from './photos.repository.js';
 import { sweepOrphans } from './photos.sweep.js';
@@ -85,8 +87,6 @@ export function createPhotosService(db: Kysely<Database>, deps: PhotosDeps) {
     if (!(await productsRepository.getForMember(trx, actor.userId, productId))) throw new AppError(404, 'product-not-found', {}, field);
   }
 
-  const invalidateSearch = () => cache.invalidate(SEARCH_NAMESPACE);
-
   async function deleteFiles(key: string): Promise<void> {
     for (const k of [key, ...PREVIEW_SIZES.map((size) => previewKey(key, size))]) {
       await storage.delete(k).catch((err: unknown) => log.warn({ err, key: k }, 'could not delete a photo file; the start-up sweep will'));
@@ -94,7 +94,6 @@ export function createPhotosService(db: Kysely<Database>, deps: PhotosDeps) {
   }
 
   return {
-    invalidateSearch,
     checkStorage: () => storage.check(),
 
     /**
@@ -202,7 +201,6 @@ export function createPhotosService(db: Kysely<Database>, deps: PhotosDeps) {
           await storage.delete(key).catch(() => undefined);
         }
         for (const id of ids.values()) previewer.enqueue(id);
-        await invalidateSearch();
 
         const rows = new Map((await photosRepository.getManyVisible(db, actor.userId, [...ids.values()])).map((r) => [r.id, r]));
         return pending.map((p): UploadEntry => {
@@ -235,16 +233,20 @@ export function createPhotosService(db: Kysely<Database>, deps: PhotosDeps) {
       }
       const terms = searchTerms(q);
       if (!terms.length) return { page: { items: [], total: 0, limit, offset } };
-      const key = JSON.stringify([actor.userId, terms, limit, offset]);
-      const cached = await cache.get<Page<PhotoDto>>(SEARCH_NAMESPACE, key);
-      if (cached) return { page: cached, cache: 'hit' };
-      const generation = await cache.generation(SEARCH_NAMESPACE);
-      const { rows, total } = await photosRepository.listOwned(db, actor.userId, { q: terms.join(' '), limit, offset });
-      const page = { items: rows.map(toPhotoDto), total, limit, offset };
-      // Not stored if a write invalidated the namespace while this was read, nor when the page is large
-      // (the cache is bounded by entries, so entries stay small).
-      if (page.items.length <= SEARCH_CACHE_MAX_ITEMS) await cache.set(SEARCH_NAMESPACE, key, page, SEARCH_TTL_MS, generation);
-      return { page, cache: 'miss' };
+      // Cached for this user until a write to their data (see src/lib/cache.ts); large pages are not kept,
+      // so entries stay small.
+      const { value, hit } = await cache.remember(
+        SEARCH_NAMESPACE,
+        { kind: 'user', userId: actor.userId },
+        JSON.stringify([terms, limit, offset]),
+        SEARCH_TTL_MS,
+        async (): Promise<Page<PhotoDto>> => {
+          const { rows, total } = await photosRepository.listOwned(db, actor.userId, { q: terms.join(' '), limit, offset });
+          return { items: rows.map(toPhotoDto), total, limit, offset };
+        },
+        (page) => page.items.length <= SEARCH_CACHE_MAX_ITEMS,
+      );
+      return { page: value, cache: hit ? 'hit' : 'miss' };
     },
 
     get: async (actor: Actor, id: number) => toPhotoDto(await visible(db, actor, id)),
@@ -266,7 +268,6 @@ export function createPhotosService(db: Kysely<Database>, deps: PhotosDeps) {
         await audit(trx, actor, 'photo.update', 'photo', id, { fields: Object.keys(patch) });
         return toPhotoDto(await owned(trx, actor, id));
       });
-      await invalidateSearch();
       return dto;
     },
 
@@ -280,7 +281,6 @@ export function createPhotosService(db: Kysely<Database>, deps: PhotosDeps) {
         await audit(trx, actor, 'photo.delete', 'photo', id, { name: row.name });
       });
       await deleteFiles(row.storage_key);
-      await invalidateSearch();
     },
 
     /** Photos the caller can see whose dHash is within maxDistance bits of this one's, closest first. */
@@ -370,11 +370,13 @@ export function createPhotosService(db: Kysely<Database>, deps: PhotosDeps) {
     async start(): Promise<void> {
       const swept = await sweepOrphans(db, storage);
       if (swept.temporary || swept.orphans) log.info(swept, 'photo storage swept');
-      for (const id of await photosRepository.pendingPreviews(db, 100_000)) previewer.enqueue(id);
+      await previewer.enqueueAll(await photosRepository.pendingPreviews(db, 100_000));
     },
 
-    /** Photos whose previews are queued or being made (the benchmark waits for 0). */
+    /** Photos whose previews are queued or being made, by any instance when the queue is shared (metrics; the benchmark waits for 0). */
     previewsPending: () => previewer.pending(),
+    /** Previews made and failed by this instance. */
+    previewStats: () => previewer.stats(),
 
     async close(): Promise<void> {
       await previewer.close();
@@ -385,9 +387,15 @@ export function createPhotosService(db: Kysely<Database>, deps: PhotosDeps) {
 
 export type PhotosService = ReturnType<typeof createPhotosService>;
 
-/** The photos service on the configured storage, with an in-process search cache and the preview worker. */
-export function createPhotosServiceFor(db: Kysely<Database>, config: Config, log: FastifyBaseLogger): PhotosService {
+/**
+ * The photos service on the configured storage and the app's cache; previews are made by BullMQ jobs
+ * shared by every instance with Redis, else by an in-process queue.
+ */
+export function createPhotosServiceFor(db: Kysely<Database>, config: Config, log: FastifyBaseLogger, shared: Shared): PhotosService {
+  const { cache, redis, bullmq } = shared;
   const storage = createStorage(config);
-  const previewer = createPreviewer({ db, storage, log, concurrency: config.photos.previewConcurrency, maxPixels: config.photos.maxPixels });
-  return createPhotosService(db, { storage, cache: createMemoryCache(), previewer, config: config.photos, log });
+  const previewDeps = { db, storage, log, concurrency: config.photos.previewConcurrency, maxPixels: config.photos.maxPixels };
+  const previewer =
+    redis && bullmq && config.redis ? createQueuedPreviewer({ ...previewDeps, bullmq, redis, redisUrl: config.redis.url, prefix: config.redis.prefix }) : createPreviewer(previewDeps);
+  return createPhotosService(db, { storage, cache, previewer, config: config.photos, log });
 }

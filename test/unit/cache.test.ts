@@ -1,0 +1,160 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createMemoryCache, createRedisCache, type Cache } from '../../src/lib/cache.js';
+import { connectRedis } from '../../src/lib/redis.js';
+import { eventually } from '../photos/photo-helpers.js';
+import { dropPrefix, keysUnder, TEST_REDIS_URL, uniqueRedisPrefix } from '../redis-helpers.js';
+
+const silent = { warn: () => undefined };
+const clients: Redis[] = [];
+const prefixes: string[] = [];
+afterAll(async () => {
+  for (const c of clients) c.disconnect();
+  for (const p of prefixes) await dropPrefix(p);
+});
+
+async function redisCache(prefix: string): Promise<{ cache: Cache; redis: Redis }> {
+  const redis = await connectRedis({ url: TEST_REDIS_URL, prefix });
+  clients.push(redis);
+  return { cache: createRedisCache(redis, prefix, silent), redis };
+}
+
+const alice = { kind: 'user', userId: 1 } as const;
+const bob = { kind: 'user', userId: 2 } as const;
+const everybody = { kind: 'everybody' } as const;
+
+/** Answers numbered by computation, so a test sees whether an answer was computed again. */
+function counter() {
+  let n = 0;
+  return async () => `answer ${++n}`;
+}
+
+const implementations: Array<[string, () => Promise<Cache>]> = [
+  ['in process', async () => createMemoryCache()],
+  [
+    'Redis',
+    async () => {
+      const prefix = uniqueRedisPrefix('cache');
+      prefixes.push(prefix);
+      return (await redisCache(prefix)).cache;
+    },
+  ],
+];
+
+describe.each(implementations)('response cache (%s)', (_name, make) => {
+  it('serves a stored answer and counts hits and misses', async () => {
+    const cache = await make();
+    const compute = counter();
+    expect(await cache.remember('t', alice, 'k', 60_000, compute)).toEqual({ value: 'answer 1', hit: false });
+    expect(await cache.remember('t', alice, 'k', 60_000, compute)).toEqual({ value: 'answer 1', hit: true });
+    expect(await cache.remember('t', alice, 'other', 60_000, compute)).toEqual({ value: 'answer 2', hit: false });
+    expect(await cache.remember('t', bob, 'k', 60_000, compute)).toEqual({ value: 'answer 3', hit: false });
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 3 });
+  });
+
+  it("a user's write retires that user's answers and general ones, not other users'", async () => {
+    const cache = await make();
+    const compute = counter();
+    await cache.remember('t', alice, 'k', 60_000, compute); // 1
+    await cache.remember('t', bob, 'k', 60_000, compute); // 2
+    await cache.remember('g', everybody, 'k', 60_000, compute); // 3
+    await cache.invalidate({ userIds: [1], everyone: false });
+    expect(await cache.remember('t', alice, 'k', 60_000, compute)).toEqual({ value: 'answer 4', hit: false });
+    expect(await cache.remember('t', bob, 'k', 60_000, compute)).toEqual({ value: 'answer 2', hit: true });
+    expect(await cache.remember('g', everybody, 'k', 60_000, compute)).toEqual({ value: 'answer 5', hit: false });
+  });
+
+  it("a write without a user retires general answers only; an 'everyone' write retires every user's", async () => {
+    const cache = await make();
+    const compute = counter();
+    await cache.remember('t', alice, 'k', 60_000, compute); // 1
+    await cache.remember('g', everybody, 'k', 60_000, compute); // 2
+    await cache.invalidate({ userIds: [], everyone: false });
+    expect((await cache.remember('t', alice, 'k', 60_000, compute)).hit).toBe(true);
+    expect(await cache.remember('g', everybody, 'k', 60_000, compute)).toEqual({ value: 'answer 3', hit: false });
+    await cache.invalidate({ userIds: [], everyone: true });
+    expect(await cache.remember('t', alice, 'k', 60_000, compute)).toEqual({ value: 'answer 4', hit: false });
+    expect(await cache.remember('t', bob, 'k', 60_000, compute)).toEqual({ value: 'answer 5', hit: false });
+  });
+
+  it('never serves an answer computed while a write landed', async () => {
+    const cache = await make();
+    const first = await cache.remember('t', alice, 'k', 60_000, async () => {
+      await cache.invalidate({ userIds: [1], everyone: false });
+      return 'read before the write';
+    });
+    expect(first.value).toBe('read before the write');
+    expect(await cache.remember('t', alice, 'k', 60_000, async () => 'fresh')).toEqual({ value: 'fresh', hit: false });
+  });
+
+  it('does not keep what `keep` refuses, and answers expire', async () => {
+    const cache = await make();
+    const compute = counter();
+    await cache.remember('t', alice, 'big', 60_000, compute, () => false);
+    expect(await cache.remember('t', alice, 'big', 60_000, compute, () => false)).toEqual({ value: 'answer 2', hit: false });
+    await cache.remember('t', alice, 'short', 30, compute); // 3
+    await sleep(80);
+    expect(await cache.remember('t', alice, 'short', 30, compute)).toEqual({ value: 'answer 4', hit: false });
+  });
+});
+
+describe('in-process cache bounds', () => {
+  it('keeps at most maxEntries, dropping the least recently used', async () => {
+    const cache = createMemoryCache({ maxEntries: 2 });
+    const compute = counter();
+    await cache.remember('t', alice, 'a', 60_000, compute); // 1
+    await cache.remember('t', alice, 'b', 60_000, compute); // 2
+    await cache.remember('t', alice, 'a', 60_000, compute); // hit: a is now the most recent
+    await cache.remember('t', alice, 'c', 60_000, compute); // 3, drops b
+    expect((await cache.remember('t', alice, 'a', 60_000, compute)).hit).toBe(true);
+    expect(await cache.remember('t', alice, 'b', 60_000, compute)).toEqual({ value: 'answer 4', hit: false });
+  });
+});
+
+describe('Redis cache', () => {
+  it('is shared: a write through one instance retires the answer another instance stored', async () => {
+    const prefix = uniqueRedisPrefix('cache-shared');
+    prefixes.push(prefix);
+    const a = (await redisCache(prefix)).cache;
+    const b = (await redisCache(prefix)).cache;
+    await b.remember('t', alice, 'k', 60_000, async () => 'old');
+    expect(await a.remember('t', alice, 'k', 60_000, async () => 'not computed')).toEqual({ value: 'old', hit: true });
+    await a.invalidate({ userIds: [1], everyone: false });
+    expect(await b.remember('t', alice, 'k', 60_000, async () => 'new')).toEqual({ value: 'new', hit: false });
+  });
+
+  it('keeps its keys under the prefix, answers with a TTL', async () => {
+    const prefix = uniqueRedisPrefix('cache-keys');
+    prefixes.push(prefix);
+    const { cache, redis } = await redisCache(prefix);
+    await cache.remember('t', alice, 'k', 60_000, async () => 'x');
+    await cache.invalidate({ userIds: [1], everyone: false });
+    const keys = await keysUnder(redis, prefix);
+    expect(keys.sort()).toEqual(expect.arrayContaining([`${prefix}gen:all`, `${prefix}gen:u:1`]));
+    const answers = keys.filter((k) => k.startsWith(`${prefix}cache:`));
+    expect(answers).toHaveLength(1);
+    const ttl = await redis.pttl(answers[0] as string);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+
+  it('while Redis is unreachable: computes every answer, and retries the invalidation before caching again', async () => {
+    const prefix = uniqueRedisPrefix('cache-down');
+    prefixes.push(prefix);
+    const { cache, redis } = await redisCache(prefix);
+    const other = (await redisCache(prefix)).cache;
+    await cache.remember('t', alice, 'k', 60_000, async () => 'before the write');
+    const ended = new Promise((resolve) => redis.once('end', resolve));
+    redis.disconnect(); // this instance loses Redis; the write below cannot retire the answer yet
+    await ended;
+    const errorsBefore = cache.stats().errors;
+    await cache.invalidate({ userIds: [1], everyone: false });
+    expect(cache.stats().errors).toBeGreaterThan(errorsBefore);
+    expect(await cache.remember('t', alice, 'k', 60_000, async () => 'computed')).toEqual({ value: 'computed', hit: false });
+    await redis.connect();
+    // The invalidation reaches Redis by the retry: then no instance serves the answer from before the write.
+    await eventually(async () => (await other.remember('t', alice, 'k', 60_000, async () => 'after the write')).value === 'after the write', 10_000, 'the retried invalidation');
+    expect(await cache.remember('t', alice, 'k', 60_000, async () => 'recomputed')).toEqual({ value: 'after the write', hit: true });
+  });
+});
