@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -32,6 +35,7 @@ import { languageFromHeader } from './i18n/messages.js';
 import { PROBLEM_CONTENT_TYPE, problem, registerErrorHandling, sendProblem } from './plugins/errors.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { loggerOptions } from './plugins/logging.js';
+import { createMetrics, registerMetrics } from './plugins/metrics.js';
 import { registerValidators } from './plugins/validation.js';
 import { createServices } from './services.js';
 
@@ -39,6 +43,10 @@ export interface BuildOptions {
   /** Replace the logger (tests capture log lines with a stream). */
   logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
   loggerStream?: NodeJS.WritableStream;
+  /** What GET /metrics answers instead of this process's metrics (a cluster worker: the whole cluster's). */
+  metricsText?: () => Promise<string>;
+  /** Bring the schema up to date (default); a cluster worker leaves it to the primary, which did it before forking. */
+  migrate?: boolean;
 }
 
 const API_PREFIX = '/api/v1';
@@ -57,9 +65,48 @@ const HOME_PAGE = `<!doctype html>
 </html>
 `;
 
+/**
+ * The client-side routes of the web app (web/src/routes.ts): a GET of one of them answers the app's
+ * index.html, so a reload or a link from an e-mail (the password reset) opens the right page. Listed
+ * one by one so that nothing else (/api, /docs, the seed API's root paths, /healthz) ever gets the app.
+ */
+export const WEB_APP_ROUTES = ['/', '/login', '/register', '/forgot-password', '/reset-password', '/account', '/products/*', '/photos', '/photos/*', '/trends', '/trends/*', '/admin', '/admin/*'];
+
+/**
+ * Serves the built web app (WEB_DIR, by default dist/web) at /: content-hashed files under /assets/
+ * are cached for a year, index.html is revalidated on every load. Without a build, / answers a small
+ * page pointing to the API.
+ */
+async function registerWebApp(app: FastifyInstance, webDir: string): Promise<void> {
+  if (!fs.existsSync(path.join(webDir, 'index.html'))) {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(HOME_PAGE));
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root: webDir,
+    prefix: '/',
+    // One route per file found at start-up: a missing file is the API's ordinary 404, never the app.
+    wildcard: false,
+    index: false,
+    cacheControl: false,
+    setHeaders: (reply, filePath) => {
+      const immutable = path.relative(webDir, filePath).startsWith(`assets${path.sep}`);
+      reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
+  for (const url of WEB_APP_ROUTES) {
+    app.get(url, { schema: { hide: true } }, async (_request, reply) => reply.sendFile('index.html'));
+  }
+}
+
 /** Builds the whole application on the configured database. Never listens: server.ts and the tests do. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  // TLS_CERT/TLS_KEY: HTTPS with HTTP/2, and HTTP/1.1 for clients that do not speak it (config checked both files).
+  const tls = config.tls
+    ? { http2: true as const, https: { allowHTTP1: true, cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) } }
+    : {};
   const app = Fastify({
+    ...(tls as object),
     logger: options.loggerStream ? { ...loggerOptions(config.logLevel), stream: options.loggerStream } : loggerOptions(config.logLevel),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
@@ -91,7 +138,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onClose', async () => {
     await db.destroy();
   });
-  await migrateToLatest(db);
+  if (options.migrate !== false) await migrateToLatest(db);
 
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log: app.log });
   app.addHook('onClose', async () => mailer.close());
@@ -99,9 +146,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('config', config);
   app.decorate('db', db);
   app.decorate('services', createServices(db, config, mailer, app.log, { cache, redis, bullmq }));
-  // Photos: sweep what a crash left in the photo storage and resume previews once ready; stop the preview worker before the database closes.
+  // Photos: sweep what a crash left in the photo storage and resume previews once ready. Stop the preview
+  // worker and the storage once in-flight requests are done (onClose, not preClose, which runs before they
+  // finish) and before the database closes (onClose hooks run last-registered first).
   app.addHook('onReady', async () => app.services.photos.start());
-  app.addHook('preClose', async () => app.services.photos.close());
+  app.addHook('onClose', async () => app.services.photos.close());
+
+  // Prometheus metrics, when someone can read them (METRICS_TOKEN or METRICS_PORT): every request counted by
+  // route template; GET /metrics on this port only behind METRICS_TOKEN. Off, they cost nothing per request.
+  const metricsOn = config.metrics.token !== undefined || config.metrics.port !== undefined;
+  const metrics = createMetrics(
+    { previewQueueDepth: () => app.services.photos.previewsPending(), previewQueueShared: config.redis !== undefined },
+    { processMetrics: metricsOn },
+  );
+  app.decorate('metrics', metrics);
+  if (metricsOn) registerMetrics(app, metrics, { token: config.metrics.token, ...(options.metricsText ? { text: options.metricsText } : {}) });
 
   registerValidators(app);
   registerErrorHandling(app, config.bodyLimit);
@@ -114,7 +173,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   registerCacheInvalidation(app);
 
-  const https = config.publicUrl.startsWith('https:');
+  const https = config.publicUrl.startsWith('https:') || config.tls !== undefined;
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {
@@ -172,8 +231,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  // The web app will live here; until then, a page that names the product and points to the API.
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(HOME_PAGE));
+  await registerWebApp(app, config.webDir);
 
   app.get(
     '/healthz',

@@ -1,4 +1,7 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * The only module that reads environment variables. Everything else receives a typed Config.
@@ -31,8 +34,16 @@ export interface Config {
   photos: PhotoConfig;
   /** S3-compatible object storage for photos; undefined: photos live under DATA_DIR/photos. */
   s3: S3Config | undefined;
+  /** The built web app (WEB_DIR, default dist/web of the installation); served at / when it holds index.html. */
+  webDir: string;
   /** Redis shared by every instance (rate limits, response cache, preview jobs); undefined: all in process. */
   redis: RedisConfig | undefined;
+  /** Processes serving requests (WORKERS, default 1; `serve --workers N` overrides): more than 1 uses node:cluster. */
+  workers: number;
+  /** TLS_CERT + TLS_KEY: serve HTTPS (HTTP/2 with HTTP/1.1 fallback) directly; undefined: plain HTTP. */
+  tls: TlsConfig | undefined;
+  /** GET /metrics (Prometheus): off unless METRICS_TOKEN or METRICS_PORT is set. */
+  metrics: MetricsConfig;
 }
 
 export interface RedisConfig {
@@ -47,6 +58,21 @@ export type DatabaseConfig =
   | { kind: 'sqlite'; file: string }
   /** A postgres:// URL (it may hold a password: never log it, see redactDatabaseUrl) and the pool size. */
   | { kind: 'postgres'; url: string; poolMax: number };
+
+export interface TlsConfig {
+  /** PEM certificate chain file. */
+  certFile: string;
+  /** PEM private key file. */
+  keyFile: string;
+}
+
+export interface MetricsConfig {
+  /** Bearer token that GET /metrics on the main port asks for; undefined: no /metrics route on the main port. */
+  token: string | undefined;
+  /** A separate listener serving only /metrics (without a token), on metrics.host; undefined: none. */
+  port: number | undefined;
+  host: string;
+}
 
 export interface PhotoConfig {
   /** Largest file accepted in an upload (PHOTO_MAX_FILE_BYTES, default 25 MB). */
@@ -159,11 +185,52 @@ function redisConfig(env: Env): RedisConfig | undefined {
   return { url, prefix };
 }
 
+/** Both files must exist and hold a PEM certificate and its private key: a typo stops the start, not the first TLS handshake. */
+function tlsConfig(env: Env): TlsConfig | undefined {
+  const certFile = env.TLS_CERT?.trim() || undefined;
+  const keyFile = env.TLS_KEY?.trim() || undefined;
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw new ConfigError('TLS_CERT and TLS_KEY go together: set both or neither');
+  const read = (name: string, file: string) => {
+    try {
+      return fs.readFileSync(file);
+    } catch (err) {
+      throw new ConfigError(`${name}: cannot read "${file}" (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  };
+  const cert = read('TLS_CERT', certFile);
+  const key = read('TLS_KEY', keyFile);
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(cert);
+  } catch {
+    throw new ConfigError(`TLS_CERT: "${certFile}" does not hold a PEM certificate`);
+  }
+  try {
+    if (!certificate.checkPrivateKey(createPrivateKey(key))) throw new ConfigError(`TLS_KEY: "${keyFile}" is not the private key of the certificate in TLS_CERT`);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`TLS_KEY: "${keyFile}" does not hold a PEM private key`);
+  }
+  return { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) };
+}
+
+function metricsConfig(env: Env): MetricsConfig {
+  const token = env.METRICS_TOKEN?.trim() || undefined;
+  if (token !== undefined && (token.length < 16 || !/^[\x21-\x7e]+$/.test(token))) {
+    throw new ConfigError('METRICS_TOKEN must be at least 16 printable characters without spaces');
+  }
+  const rawPort = env.METRICS_PORT?.trim();
+  const port = rawPort ? int(env, 'METRICS_PORT', 0, 0, 65535) : undefined;
+  return { token, port, host: env.METRICS_HOST?.trim() || '127.0.0.1' };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = int(env, 'PORT', 8080, 0, 65535);
   const host = env.HOST?.trim() || '127.0.0.1';
   const dataDir = path.resolve(env.DATA_DIR?.trim() || './data');
-  const publicUrl = (env.PUBLIC_URL?.trim() || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  const tls = tlsConfig(env);
+  const publicUrl = (env.PUBLIC_URL?.trim() || `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
   try {
     new URL(publicUrl);
   } catch {
@@ -184,7 +251,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     smtpUrl: env.SMTP_URL?.trim() || undefined,
     mailFrom: env.MAIL_FROM?.trim() || 'Freezer Manager <no-reply@freezer-manager.local>',
-    cookieSecure: bool(env, 'COOKIE_SECURE', publicUrl.startsWith('https:')),
+    cookieSecure: bool(env, 'COOKIE_SECURE', publicUrl.startsWith('https:') || tls !== undefined),
     trustProxy: bool(env, 'TRUST_PROXY', false),
     bodyLimit: int(env, 'BODY_LIMIT', 64 * 1024, 1024, 16 * 1024 * 1024),
     sessionTtlDays: int(env, 'SESSION_TTL_DAYS', 30, 1, 365),
@@ -197,6 +264,11 @@ export function loadConfig(env: Env = process.env): Config {
       previewConcurrency: int(env, 'PHOTO_PREVIEW_CONCURRENCY', 2, 1, 64),
     },
     s3: s3Config(env),
+    // src/config.ts and dist/config.js both sit one level below the installation's root.
+    webDir: path.resolve(env.WEB_DIR?.trim() || fileURLToPath(new URL('../dist/web', import.meta.url))),
     redis: redisConfig(env),
+    workers: int(env, 'WORKERS', 1, 1, 64),
+    tls,
+    metrics: metricsConfig(env),
   };
 }

@@ -11,7 +11,8 @@ import type { InventoryServices } from './seed-demo.js';
 const USAGE = `Usage: freezer-manager <command> [options]
 
 Commands:
-  serve                         Start the server (what npm start runs)
+  serve [--workers N]           Start the server (what npm start runs); N processes (node:cluster, default
+                                WORKERS or 1); SIGTERM/SIGINT finish in-flight requests, then exit 0
   migrate                       Bring the database schema up to date
   user create --email E [--password P] [--admin] [--language en|fr]
                                 Create an account (a password is generated and printed when omitted)
@@ -22,6 +23,10 @@ Commands:
   photos upload DIR --url URL --token TOKEN [--batch N] [--product ID] [--caption TEXT]
                                 Upload the image files of a folder to a running server, N files per request
                                 (default 20), with a progress bar and a summary; exit 1 if a file was refused
+  backup TARGET_DIR             Online, consistent copy of the SQLite database and the photos (while the
+                                server runs) into a new or empty directory, with a manifest of checksums
+  restore BACKUP_DIR [--force]  Verify a backup against its manifest and restore it into DATA_DIR (which must
+                                be empty unless --force; stop the server first)
   help                          Show this text
 
 Configuration comes from the environment (PORT, HOST, DATA_DIR, DATABASE_URL, ...): see the README.`;
@@ -54,9 +59,24 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve': {
+      const { values } = parseArgs({ args: rest, options: { workers: { type: 'string' } } });
+      const config = loadConfig();
+      if (values.workers !== undefined) {
+        const workers = Number(values.workers);
+        if (!/^\d+$/.test(values.workers) || workers < 1 || workers > 64) {
+          console.error('--workers must be a whole number from 1 to 64');
+          return 2;
+        }
+        config.workers = workers;
+      }
       const { serve } = await import('../server.js');
-      await serve(loadConfig());
+      await serve(config);
       return -1; // keeps running
+    }
+    case 'backup':
+    case 'restore': {
+      const { backupCommand } = await import('./backup.js');
+      return backupCommand(command, rest);
     }
     case 'migrate': {
       const db = openDatabase(loadConfig().database);

@@ -32,6 +32,7 @@ const en = {
   'rate-limited': 'Too many requests from your address; try again in {retryAfter} seconds.',
   'internal-error': 'Something went wrong on our side. The problem was logged with request id {requestId}.',
   'not-ready': 'The service is not ready: {reason}.',
+  'metrics-token-invalid': 'The metrics endpoint needs "Authorization: Bearer <METRICS_TOKEN>".',
 
   // auth
   'auth-required': 'Authentication is required: send "Authorization: Bearer <token>" or log in.',
@@ -121,6 +122,7 @@ const fr: Record<MessageKey, string> = {
   'rate-limited': 'Trop de requêtes depuis votre adresse ; réessayez dans {retryAfter} secondes.',
   'internal-error': 'Un problème est survenu de notre côté. Il a été consigné avec l’identifiant de requête {requestId}.',
   'not-ready': "Le service n'est pas prêt : {reason}.",
+  'metrics-token-invalid': 'Les métriques demandent « Authorization: Bearer <METRICS_TOKEN> ».',
 
   'auth-required': 'Une authentification est requise : envoyez « Authorization: Bearer <jeton> » ou connectez-vous.',
   'token-invalid': 'Le jeton est inconnu, révoqué ou expiré.',

@@ -4,12 +4,14 @@ import type { Services } from '../services.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { ProblemRenderer } from '../plugins/errors.js';
+import type { AppMetrics } from '../plugins/metrics.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
     db: Db;
     config: Config;
+    metrics: AppMetrics;
   }
   interface FastifyRequest {
     /** Set by the auth hook on authenticated routes. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, expectProblem, request, signUp, startServer, type TestServer } from '../helpers.js';
+import { png, upload } from '../photos/photo-helpers.js';
 
 /** Product types (everybody reads them, administrators change them), the admin routes, and the rate limit. */
 
@@ -423,11 +424,23 @@ describe('statistics and the audit log on a known dataset', () => {
       productsOut: 2,
       portionsInside: 2 + 2 + 5,
       averageProductsPerUser: 1.67,
+      photos: 0,
+      photoBytes: 0,
     });
     // live numbers
     expect((await u1.api.delete(`/api/v1/products/${ids.p1}`)).status).toBe(204);
     const after = (await root.api.get('/api/v1/admin/stats')).body;
     expect(after).toMatchObject({ products: 4, productsInside: 2, productsOut: 2, portionsInside: 7, averageProductsPerUser: 1.33 });
+    // photos and the storage their files take
+    const pictures = [await png(1), await png(2)];
+    const uploaded = await upload(server.url, u1.token, [
+      { filename: 'a.png', data: pictures[0]! },
+      { filename: 'b.png', data: pictures[1]! },
+    ]);
+    expect(uploaded.status).toBe(201);
+    expect((await root.api.get('/api/v1/admin/stats')).body).toMatchObject({ photos: 2, photoBytes: pictures[0]!.length + pictures[1]!.length });
+    expect((await u1.api.delete(`/api/v1/photos/${uploaded.body[0].id}`)).status).toBe(204);
+    expect((await root.api.get('/api/v1/admin/stats')).body).toMatchObject({ photos: 1, photoBytes: pictures[1]!.length });
     expect((await root.api.patch(`/api/v1/admin/users/${u2.user.id}`, { disabled: false })).status).toBe(200);
     expect((await root.api.get('/api/v1/admin/stats')).body).toMatchObject({ users: 3, activeUsers: 3, disabledUsers: 0 });
     expect((await root.api.patch(`/api/v1/admin/users/${u2.user.id}`, { disabled: true })).status).toBe(200);

@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_MESSAGE_KEYS, seedMessage } from '../../src/features/seed-api/seed-api.messages.js';
 import { request, signUp, startServer, type TestServer } from '../helpers.js';
@@ -26,7 +28,9 @@ describe('rate limit', () => {
 describe('logs, documentation and home page', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer();
+    // Without a built web app (WEB_DIR holds no index.html), / is the small page pointing to the API; the browser
+    // tests build dist/web, so this one must not depend on whether they ran first.
+    server = await startServer({ WEB_DIR: path.join(os.tmpdir(), 'fm-no-web-app') });
   });
   afterAll(async () => server.close());
 

@@ -3,7 +3,7 @@ import type { Database } from '../../db/types.js';
 
 export const adminRepository = {
   async stats(db: Kysely<Database>) {
-    const [users, products, freezers] = await Promise.all([
+    const [users, products, freezers, photos] = await Promise.all([
       db
         .selectFrom('users')
         .select((eb) => [eb.fn.countAll<number>().as('total'), eb.fn.count<number>('disabled_at').as('disabled')])
@@ -17,6 +17,10 @@ export const adminRepository = {
         ])
         .executeTakeFirstOrThrow(),
       db.selectFrom('freezers').select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+      db
+        .selectFrom('photos')
+        .select((eb) => [eb.fn.countAll<number>().as('total'), eb.fn.coalesce(eb.fn.sum<number>('size'), eb.lit(0)).as('bytes')])
+        .executeTakeFirstOrThrow(),
     ]);
     return {
       users: Number(users.total),
@@ -25,6 +29,8 @@ export const adminRepository = {
       productsOut: Number(products.out),
       portionsInside: Number(products.portions_inside),
       freezers: Number(freezers.total),
+      photos: Number(photos.total),
+      photoBytes: Number(photos.bytes),
     };
   },
 };

@@ -26,6 +26,8 @@ const StatsSchema = Type.Object({
   productsOut: Type.Integer(),
   portionsInside: Type.Integer(),
   averageProductsPerUser: Type.Number(),
+  photos: Type.Integer({ description: 'Every photo of every user' }),
+  photoBytes: Type.Integer({ description: 'Storage their original files take, in bytes (previews not counted)' }),
 });
 
 export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
