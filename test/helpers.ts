@@ -34,11 +34,12 @@ export interface TestServer {
  * SQLite file there, or with FM_TEST_DATABASE=postgres a fresh PostgreSQL database of its own (dropped
  * on close), unless the test passes its own DATABASE_URL. Rate limits are off unless the test sets them.
  * With `shareDataDir`, a second instance on another server's data directory and database (which its
- * close() leaves in place).
+ * close() leaves in place). With `sqlite`, SQLite whatever FM_TEST_DATABASE says (for what only exists
+ * on SQLite, such as the file backup).
  */
-export async function startServer(env: Record<string, string> = {}, options: { shareDataDir?: string } = {}): Promise<TestServer> {
+export async function startServer(env: Record<string, string> = {}, options: { shareDataDir?: string; sqlite?: boolean } = {}): Promise<TestServer> {
   const dataDir = options.shareDataDir ?? fs.mkdtempSync(path.join(process.env.FM_TEST_TMP_DIR ?? os.tmpdir(), 'fm-test-'));
-  const database: TestDatabase | undefined = env.DATABASE_URL === undefined && !options.shareDataDir ? await createTestDatabase() : undefined;
+  const database: TestDatabase | undefined = env.DATABASE_URL === undefined && !options.shareDataDir && !options.sqlite ? await createTestDatabase() : undefined;
   const databaseEnv = options.shareDataDir ? (databasesByDataDir.get(options.shareDataDir) ?? {}) : (database?.env ?? {});
   if (database) databasesByDataDir.set(dataDir, database.env);
   // FM_TEST_REDIS=1 (npm run test:redis): every server shares state through Redis, under a prefix of its own.
