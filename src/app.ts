@@ -32,7 +32,7 @@ import { connectRedis } from './lib/redis.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerCacheInvalidation } from './plugins/cache-invalidation.js';
 import { languageFromHeader } from './i18n/messages.js';
-import { PROBLEM_CONTENT_TYPE, problem, registerErrorHandling, sendProblem } from './plugins/errors.js';
+import { PROBLEM_CONTENT_TYPE, clientErrorHandler, problem, registerErrorHandling, sendProblem } from './plugins/errors.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { loggerOptions } from './plugins/logging.js';
 import { createMetrics, registerMetrics } from './plugins/metrics.js';
@@ -114,6 +114,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { coerceTypes: 'array' } },
+    // What the HTTP parser refuses (URL or headers too large, not HTTP): the documented error shapes too.
+    clientErrorHandler: clientErrorHandler(isSeedPath),
     // A URL the router cannot read (bad percent-encoding, a segment over maxParamLength): 400, without
     // repeating the URL (Fastify's default answer does; seed-API URLs carry tokens).
     frameworkErrors: (_error, request, reply) => {
@@ -267,7 +269,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(
     async (api) => {
-      await api.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], exposedHeaders: ['retry-after', 'x-request-id'], maxAge: 600 });
+      // strictPreflight off: a plain OPTIONS (no Origin) is answered like a preflight, not with a text/plain 400.
+      await api.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], exposedHeaders: ['retry-after', 'x-request-id'], maxAge: 600, strictPreflight: false });
       if (config.rateLimitPerMinute > 0) await api.register(rateLimit, { max: config.rateLimitPerMinute, timeWindow: 60_000, ...rateLimitStore('api:minute') });
       if (config.rateLimitPerDay > 0) await api.register(rateLimit, { max: config.rateLimitPerDay, timeWindow: 86_400_000, ...rateLimitStore('api:day') });
       registerAuth(api);

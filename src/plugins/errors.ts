@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import FindMyWay from 'find-my-way';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Language, type MessageKey, type MessageParams, languageFromHeader, translate } from '../i18n/messages.js';
@@ -111,6 +112,8 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     }
   });
 
+  const ownerOf = (path: string) => renderers.find((r) => path.startsWith(r.prefix) || path === r.prefix.slice(0, -1));
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const p = toProblem(error, request, bodyLimit);
     if (p.status >= 500) {
@@ -122,7 +125,8 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
       const retry = reply.getHeader('retry-after');
       if (retry !== undefined) p.detail = translate(requestLanguage(request), 'rate-limited', { retryAfter: String(retry) });
     }
-    const render = request.routeOptions.config?.renderProblem as ProblemRenderer | undefined;
+    // A route's own renderer; on no route at all (a body refused before the 404), the renderer of the path's prefix.
+    const render = (request.routeOptions.config?.renderProblem as ProblemRenderer | undefined) ?? (request.is404 ? ownerOf(request.url.split('?')[0] ?? '/')?.render : undefined);
     if (render) return render(request, reply, p, error);
     return reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(p);
   });
@@ -135,7 +139,7 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
       return found !== null && Object.values(found.params).every((value) => value !== '');
     };
     const allowed = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter(matches);
-    const owner = renderers.find((r) => path.startsWith(r.prefix) || path === r.prefix.slice(0, -1));
+    const owner = ownerOf(path);
     // The method is known on a route of this shape but the main router still found nothing (a
     // constraint this path router does not know): no such route, not a wrong method.
     if (allowed.length && request.method !== 'OPTIONS' && !allowed.includes(request.method)) {
@@ -151,4 +155,31 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     if (owner) return owner.render(request, reply, p, new AppError(404, 'route-not-found', params));
     return reply.code(404).type(PROBLEM_CONTENT_TYPE).send(p);
   });
+}
+
+/**
+ * Requests the HTTP parser refuses before any route sees them (headers or URL over the size limit,
+ * a malformed request line, a client too slow): answered in the documented error shapes instead of
+ * Fastify's own JSON. The seed API's shape when the request line names a seed route (`isSeed`), else
+ * problem+json; English, as no header could be read. The URL is never repeated (it may hold a token).
+ */
+export function clientErrorHandler(isSeed: (url: string) => boolean) {
+  return (err: Error & { code: string }, socket: Socket): void => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const key: MessageKey = status === 431 ? 'headers-too-large' : status === 408 ? 'request-timeout' : 'malformed-request';
+    // Node hands the bytes it could not parse as a Buffer (typed otherwise by Fastify).
+    const raw: unknown = (err as { rawPacket?: unknown }).rawPacket;
+    const line = /^[A-Z]+ (\S+)/.exec(Buffer.isBuffer(raw) ? raw.subarray(0, 512).toString('latin1') : '');
+    const seed = line ? isSeed(line[1]!) : false;
+    const p = problem('en', status, key);
+    const body = JSON.stringify(seed ? { status, details: p.detail } : p);
+    const type = seed ? 'application/json; charset=utf-8' : PROBLEM_CONTENT_TYPE;
+    if (socket.writable) {
+      socket.write(
+        `HTTP/1.1 ${status} ${p.title}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: ${type}\r\nConnection: close\r\n${seed ? 'Access-Control-Allow-Origin: *\r\n' : ''}\r\n${body}`,
+      );
+    }
+    socket.destroy();
+  };
 }

@@ -1,14 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, createTestDatabase, signUp, type TestDatabase } from '../helpers.js';
+import { freePort, startServerProcess } from './server-process.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-crash-'));
 let child: ChildProcess | undefined;
 // On PostgreSQL (FM_TEST_DATABASE=postgres), a database of its own that outlives the killed process.
@@ -23,42 +21,12 @@ afterAll(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-/** The real server in its own process (`freezer-manager serve`), on the crash test's data directory. */
-async function startServerProcess(port: number): Promise<{ process: ChildProcess; url: string }> {
-  const proc = spawn(path.join(root, 'node_modules/.bin/vite-node'), [path.join(root, 'src/cli/index.ts'), 'serve'], {
-    cwd: root,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0', ...database.env },
-    stdio: 'ignore',
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 45_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return { process: proc, url };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  proc.kill('SIGKILL');
-  throw new Error('the server did not start');
-}
+const startServer = (port: number) => startServerProcess(dataDir, port, database.env);
 
 describe('SIGKILL during a write load', { timeout: 120_000 }, () => {
   it('loses no acknowledged write and leaves a consistent database', async () => {
     const port = await freePort();
-    const first = await startServerProcess(port);
+    const first = await startServer(port);
     child = first.process;
     const account = await signUp(first.url);
     const api = client(first.url, account.token);
@@ -102,7 +70,7 @@ describe('SIGKILL during a write load', { timeout: 120_000 }, () => {
     }
 
     // After a restart every acknowledged write is there, as it was acknowledged.
-    const second = await startServerProcess(port);
+    const second = await startServer(port);
     child = second.process;
     const again = client(second.url, account.token);
     const all = (await again.get('/api/v1/products?status=all&limit=500')).body.items as Array<{ id: number; name: string; box: number; slot: number; quantity: number; sourceProductId: number | null }>;

@@ -57,6 +57,8 @@ const SEED_CORS: FastifyCorsOptions = {
   allowedHeaders: ['Content-Type', 'Accept', 'Accept-Language'],
   exposedHeaders: ['retry-after', 'x-request-id'],
   maxAge: 600,
+  // A plain OPTIONS (no Origin) is answered like a preflight, not with @fastify/cors' text/plain 400.
+  strictPreflight: false,
 };
 
 /**
