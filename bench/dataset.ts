@@ -142,7 +142,7 @@ export async function generateDataset(options: GenerateOptions): Promise<Manifes
   for (const name of [TOKENS_FILE, MANIFEST_FILE]) fs.rmSync(path.join(options.dataDir, name), { force: true });
 
   // 1. The schema, exactly as the application creates it.
-  const kysely = openDatabase(file);
+  const kysely = openDatabase({ kind: 'sqlite', file });
   const migrations = await migrateToLatest(kysely);
   await kysely.destroy();
 

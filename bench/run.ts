@@ -7,7 +7,7 @@
  * goes away, or after a hard limit of their own.
  */
 import path from 'node:path';
-import { DATABASE_FILE, readTokens } from './dataset.js';
+import { DATABASE_FILE, readTokens, type Manifest } from './dataset.js';
 import { explain } from './explain.js';
 import { parseArgs, USAGE, type BenchOptions } from './lib/args.js';
 import { runLoad, type LoadResult, type RequestSpec } from './lib/load.js';
@@ -16,6 +16,8 @@ import type { MemorySample } from './lib/child.js';
 import { startChild, type Child } from './lib/processes.js';
 import { rng } from './lib/random.js';
 import { ensureDataset, runCopy, settle } from './lib/prepared.js';
+import { redactDatabaseUrl } from '../src/config.js';
+import { postgresRunCopy, preparePostgresDataset } from './lib/postgres.js';
 import { markdown, soakMarkdown, writeResults, type BenchReport, type ScenarioReport, type SoakReport } from './lib/report.js';
 import { createMixedWorkload, createScenarios, meetsTarget, targetText, type Scenario, type ScenarioContext } from './scenarios.js';
 
@@ -50,10 +52,22 @@ async function ceilingRun(options: BenchOptions, runDir: string, maxSeconds: num
   }
 }
 
-async function startApp(runDir: string, maxSeconds: number, memoryIntervalMs: number, profile = false): Promise<Child> {
+/**
+ * --database postgres: the dataset's PostgreSQL copy (made once per dataset) and a fresh copy of that for
+ * this run; returns its URL. Undefined on SQLite.
+ */
+async function postgresRun(options: BenchOptions, data: { dir: string; manifest: Manifest }): Promise<string | undefined> {
+  if (options.database !== 'postgres') return undefined;
+  const key = path.basename(path.dirname(data.dir));
+  const seconds = await preparePostgresDataset({ adminUrl: options.postgresUrl, key, sqliteFile: path.join(data.dir, DATABASE_FILE), generatedAt: data.manifest.createdAt, log: say });
+  if (seconds) say(`dataset: copied into PostgreSQL in ${seconds} s`);
+  return postgresRunCopy(options.postgresUrl, key);
+}
+
+async function startApp(runDir: string, maxSeconds: number, memoryIntervalMs: number, profile = false, databaseUrl?: string): Promise<Child> {
   return startChild('server-child.js', {
     name: 'application',
-    env: { BENCH_DATA_DIR: runDir, BENCH_MEMORY_INTERVAL_MS: String(memoryIntervalMs) },
+    env: { BENCH_DATA_DIR: runDir, BENCH_MEMORY_INTERVAL_MS: String(memoryIntervalMs), ...(databaseUrl ? { BENCH_DATABASE_URL: databaseUrl } : {}) },
     logFile: path.join(runDir, 'server.log'),
     maxSeconds,
     ...(profile ? { execArgv: ['--cpu-prof', '--cpu-prof-dir', path.join(runDir, 'profiles')] } : {}),
@@ -113,8 +127,9 @@ async function benchmark(options: BenchOptions): Promise<void> {
   const data = await ensureDataset(options, say);
   if (options.generateOnly) return;
   const runDir = runCopy(data.dir);
+  const databaseUrl = await postgresRun(options, data);
   const tokens = readTokens(data.dir);
-  const ctx: ScenarioContext = { url: '', tokens, databaseFile: path.join(runDir, DATABASE_FILE), random: rng(options.seed + 1) };
+  const ctx: ScenarioContext = { url: '', tokens, databaseFile: path.join(runDir, DATABASE_FILE), ...(databaseUrl ? { databaseUrl } : {}), random: rng(options.seed + 1) };
   const all = createScenarios(ctx);
   const unknown = options.only.filter((name) => !all.some((s) => s.name === name));
   if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; there are: ${all.map((s) => s.name).join(', ')}`);
@@ -129,9 +144,9 @@ async function benchmark(options: BenchOptions): Promise<void> {
   say(`  ${before.okRps} req/s, p50 ${before.latency.p50} ms, p99 ${before.latency.p99} ms, server CPU ${ceilingBefore.cpuMsPerRequest} ms/req`);
 
   const reports: ScenarioReport[] = [];
-  const app = await startApp(runDir, maxSeconds, 2000, options.profile);
+  const app = await startApp(runDir, maxSeconds, 2000, options.profile, databaseUrl);
   ctx.url = app.url;
-  say(`application: pid ${app.pid} on ${app.url}, database ${ctx.databaseFile}`);
+  say(`application: pid ${app.pid} on ${app.url}, database ${databaseUrl ? redactDatabaseUrl(databaseUrl) : ctx.databaseFile}`);
   try {
     for (const scenario of scenarios) reports.push(await runScenario(scenario, app, options, before.okRps));
   } finally {
@@ -163,7 +178,7 @@ async function benchmark(options: BenchOptions): Promise<void> {
     takenAt,
     machine,
     git,
-    options: { users: options.users, products: options.products, duration: options.duration, warmup: options.warmup, connections: options.connections, only: options.only },
+    options: { users: options.users, products: options.products, duration: options.duration, warmup: options.warmup, connections: options.connections, only: options.only, database: options.database },
     dataset: { counts: data.manifest.counts, generationSeconds: data.manifest.seconds, reused: data.reused },
     ceiling: {
       before,
@@ -174,7 +189,8 @@ async function benchmark(options: BenchOptions): Promise<void> {
     scenarios: reports,
     notes,
   };
-  const label = options.only.length ? 'latest-partial' : options.users === 10_000 && options.products === 1_000_000 ? 'latest-large' : options.users === 1_000 && options.products === 100_000 ? 'latest' : `latest-${options.users}u-${options.products}p`;
+  const size = options.only.length ? 'latest-partial' : options.users === 10_000 && options.products === 1_000_000 ? 'latest-large' : options.users === 1_000 && options.products === 100_000 ? 'latest' : `latest-${options.users}u-${options.products}p`;
+  const label = options.database === 'postgres' ? `${size}-postgres` : size;
   const md = markdown(report);
   const files = writeResults(options.resultsDir, label, report, md, takenAt);
   say('');
@@ -188,18 +204,19 @@ async function soak(options: BenchOptions): Promise<void> {
   const takenAt = new Date().toISOString();
   const data = await ensureDataset(options, say);
   const runDir = runCopy(data.dir);
+  const databaseUrl = await postgresRun(options, data);
   const tokens = readTokens(data.dir);
-  const ctx: ScenarioContext = { url: '', tokens, databaseFile: path.join(runDir, DATABASE_FILE), random: rng(options.seed + 2) };
+  const ctx: ScenarioContext = { url: '', tokens, databaseFile: path.join(runDir, DATABASE_FILE), ...(databaseUrl ? { databaseUrl } : {}), random: rng(options.seed + 2) };
   const soakSeconds = Math.round(options.soakMinutes * 60);
   const maxSeconds = 600 + 2 * (options.warmup + options.duration + soakSeconds);
-  const app = await startApp(runDir, maxSeconds, 5000, options.profile);
+  const app = await startApp(runDir, maxSeconds, 5000, options.profile, databaseUrl);
   ctx.url = app.url;
   say(`application: pid ${app.pid} on ${app.url}`);
   try {
     const scenarios = createScenarios(ctx);
     const seedApi = scenarios.find((s) => s.name === 'seed-get-product');
     const seedSkip = seedApi?.prepare ? await seedApi.prepare() : 'missing';
-    const workload = createMixedWorkload(ctx, scenarios, seedSkip === undefined);
+    const workload = await createMixedWorkload(ctx, scenarios, seedSkip === undefined);
     const next = () => workload.next();
     const onResponse = workload.onResponse.bind(workload);
     if (options.warmup > 0) await runLoad({ url: app.url, connections: options.connections, duration: options.warmup, next, onResponse });
@@ -287,7 +304,8 @@ async function soak(options: BenchOptions): Promise<void> {
         'The take-out pool is fed by the products the soak adds, so writes go on for the whole soak.',
       ],
     };
-    const label = options.users === 1_000 && options.products === 100_000 ? 'soak-latest' : `soak-latest-${options.users}u-${options.products}p`;
+    const soakLabel = options.users === 1_000 && options.products === 100_000 ? 'soak-latest' : `soak-latest-${options.users}u-${options.products}p`;
+    const label = options.database === 'postgres' ? `${soakLabel}-postgres` : soakLabel;
     const md = soakMarkdown(report);
     const files = writeResults(options.resultsDir, label, report, md, takenAt);
     say('');
@@ -317,6 +335,7 @@ async function main(): Promise<void> {
     console.error(`bench: ${limitSeconds} s limit reached, stopping`);
     process.exit(4);
   }, limitSeconds * 1000).unref();
+  if (options.explain && options.database === 'postgres') throw new Error('--explain reads the SQLite query plans: run it without --database postgres');
   if (options.explain) {
     const data = await ensureDataset(options, say);
     const label = options.users === 1_000 && options.products === 100_000 ? 'explain-latest' : `explain-latest-${options.users}u-${options.products}p`;

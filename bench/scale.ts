@@ -1,26 +1,24 @@
 /**
  * npm run bench:scale: the main read and write routes on 1 and 2 worker processes (`serve --workers N`)
  * and on SQLite vs PostgreSQL, the same dataset in each. Each configuration gets a fresh copy of the
- * dataset (SQLite: a file copy; PostgreSQL: a new database on DATABASE_URL's server, migrated, then filled
- * with the same rows), runs the real CLI from the bench build, and is measured with autocannon.
+ * dataset (SQLite: a file copy; PostgreSQL: a copy of the dataset's PostgreSQL database, see lib/postgres.ts),
+ * runs the real CLI from the bench build, and is measured with autocannon.
  *
  *   --workers 1,2             worker counts (default 1,2)
  *   --databases sqlite,postgres
- *   --postgres-url URL        server for the PostgreSQL runs (default postgres://postgres@127.0.0.1:5432/postgres)
- * plus the options of npm run bench (--users, --products, --duration, --warmup, --connections, --only …).
+ * plus the options of npm run bench (--users, --products, --duration, --warmup, --connections, --only,
+ * --postgres-url …).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { DATABASE_FILE, readTokens } from './dataset.js';
 import { parseArgs, USAGE } from './lib/args.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { gitInfo, machineInfo } from './lib/machine.js';
 import { BUILD_DIR } from './lib/paths.js';
+import { postgresRunCopy, preparePostgresDataset } from './lib/postgres.js';
 import { ensureDataset, runCopy, settle } from './lib/prepared.js';
 import { rng } from './lib/random.js';
 import { machineLine, writeResults } from './lib/report.js';
@@ -34,17 +32,16 @@ type Dialect = 'sqlite' | 'postgres';
 interface ScaleOptions {
   workers: number[];
   databases: Dialect[];
-  postgresUrl: string;
 }
 
 /** Takes this script's own options out of argv; the rest goes to the common parser. */
 function splitArgs(argv: string[]): { scale: ScaleOptions; rest: string[] } {
-  const scale: ScaleOptions = { workers: [1, 2], databases: ['sqlite', 'postgres'], postgresUrl: 'postgres://postgres@127.0.0.1:5432/postgres' };
+  const scale: ScaleOptions = { workers: [1, 2], databases: ['sqlite', 'postgres'] };
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
     const value = argv[i + 1];
-    if (arg === '--workers' || arg === '--databases' || arg === '--postgres-url') {
+    if (arg === '--workers' || arg === '--databases') {
       if (value === undefined) throw new Error(`${arg} needs a value`);
       i += 1;
       if (arg === '--workers') {
@@ -54,7 +51,7 @@ function splitArgs(argv: string[]): { scale: ScaleOptions; rest: string[] } {
         const names = value.split(',');
         if (names.some((d) => d !== 'sqlite' && d !== 'postgres')) throw new Error(`--databases takes sqlite and/or postgres, got "${value}"`);
         scale.databases = names as Dialect[];
-      } else scale.postgresUrl = value;
+      }
     } else rest.push(arg);
   }
   return { scale, rest };
@@ -69,96 +66,6 @@ function freePort(): Promise<number> {
     });
     server.on('error', reject);
   });
-}
-
-function databaseUrl(serverUrl: string, name: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-/** Runs the built CLI with this environment and waits for it to exit successfully. */
-function runCli(args: string[], env: Record<string, string>, logFile: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const log = fs.openSync(logFile, 'a');
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
-    fs.closeSync(log);
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${args.join(' ')} exited with ${code} (see ${logFile})`))));
-  });
-}
-
-/**
- * A new PostgreSQL database with the schema, holding the rows of the SQLite dataset: every table but the
- * migration bookkeeping and SQLite's own search tables, identity sequences moved past the copied ids.
- */
-async function postgresCopy(sqliteFile: string, serverUrl: string, runDir: string): Promise<string> {
-  const name = `fm_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = databaseUrl(serverUrl, name);
-  await runCli(['migrate'], { DATABASE_URL: url, DATA_DIR: runDir, LOG_LEVEL: 'warn' }, path.join(runDir, 'migrate.log'));
-
-  const source = new Database(sqliteFile, { readonly: true, fileMustExist: true });
-  const target = new pg.Client({ connectionString: url });
-  await target.connect();
-  try {
-    const pgTables = (
-      await target.query<{ table_name: string }>("select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name not like 'kysely_%'")
-    ).rows.map((r) => r.table_name);
-    const sqliteTables = new Set(
-      (source.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'").all() as Array<{ name: string }>).map((t) => t.name),
-    );
-    const tables = pgTables.filter((t) => sqliteTables.has(t));
-    await target.query('begin');
-    // Rows arrive in table order, not foreign-key order: triggers (foreign keys among them) are off for this session.
-    await target.query('set local session_replication_role = replica');
-    await target.query(`truncate ${tables.map((t) => `"${t}"`).join(', ')} cascade`);
-    for (const table of tables) {
-      const pgColumns = new Set(
-        (await target.query<{ column_name: string }>('select column_name from information_schema.columns where table_name = $1 and is_generated = $2', [table, 'NEVER'])).rows.map(
-          (r) => r.column_name,
-        ),
-      );
-      const columns = (source.prepare(`select name from pragma_table_info('${table}')`).all() as Array<{ name: string }>).map((c) => c.name).filter((c) => pgColumns.has(c));
-      // A table with no column in common is not the same table (SQLite's FTS5 index against PostgreSQL's search table): the server keeps its own.
-      if (!columns.length) continue;
-      const perStatement = Math.max(1, Math.floor(30_000 / columns.length));
-      let batch: unknown[][] = [];
-      const flush = async () => {
-        if (!batch.length) return;
-        const values = batch.map((_, r) => `(${columns.map((__, c) => `$${r * columns.length + c + 1}`).join(', ')})`).join(', ');
-        await target.query(`insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${values}`, batch.flat());
-        batch = [];
-      };
-      for (const row of source.prepare(`select ${columns.map((c) => `"${c}"`).join(', ')} from "${table}"`).raw().iterate() as IterableIterator<unknown[]>) {
-        batch.push(row);
-        if (batch.length >= perStatement) await flush();
-      }
-      await flush();
-      if (pgColumns.has('id')) {
-        await target.query(`select setval(pg_get_serial_sequence($1, 'id'), coalesce((select max(id) from "${table}"), 0) + 1, false) where pg_get_serial_sequence($1, 'id') is not null`, [table]);
-      }
-    }
-    await target.query('commit');
-    await target.query('analyze');
-  } finally {
-    source.close();
-    await target.end();
-  }
-  return url;
-}
-
-async function dropDatabase(serverUrl: string, url: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    await admin.query(`drop database if exists ${new URL(url).pathname.slice(1)} with (force)`);
-  } finally {
-    await admin.end();
-  }
 }
 
 interface Server {
@@ -231,7 +138,7 @@ async function main(): Promise<void> {
   const { scale, rest } = splitArgs(process.argv.slice(2));
   const options = parseArgs(rest);
   if (options.help) {
-    console.log(`npm run bench:scale [-- --workers 1,2 --databases sqlite,postgres --postgres-url URL]\n\nand, from npm run bench:\n${USAGE}`);
+    console.log(`npm run bench:scale [-- --workers 1,2 --databases sqlite,postgres]\n\nand, from npm run bench:\n${USAGE}`);
     return;
   }
   const only = options.only.length ? options.only : DEFAULT_SCENARIOS;
@@ -249,14 +156,21 @@ async function main(): Promise<void> {
     const runDir = runCopy(data.dir, `scale-${label}`);
     const env: Record<string, string> = { DATA_DIR: runDir };
     if (config.database === 'postgres') {
-      say(`${label}: copying the dataset into a new PostgreSQL database`);
-      env.DATABASE_URL = await postgresCopy(path.join(runDir, DATABASE_FILE), scale.postgresUrl, runDir);
+      const key = path.basename(path.dirname(data.dir));
+      await preparePostgresDataset({ adminUrl: options.postgresUrl, key, sqliteFile: pristineFile, generatedAt: data.manifest.createdAt, log: say });
+      env.DATABASE_URL = await postgresRunCopy(options.postgresUrl, key);
     }
     const server = await startServer(config.workers, env, path.join(runDir, 'server.log'));
     say(`${label}: serving on ${server.url}`);
     try {
-      // The take-out pool reads the products inside from the pristine file: the same rows as the run's database.
-      const ctx: ScenarioContext = { url: server.url, tokens, databaseFile: pristineFile, random: rng(options.seed + 3) };
+      // The take-out pool reads the products inside from the run's own database.
+      const ctx: ScenarioContext = {
+        url: server.url,
+        tokens,
+        databaseFile: path.join(runDir, DATABASE_FILE),
+        ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+        random: rng(options.seed + 3),
+      };
       const scenarios = createScenarios(ctx).filter((s) => only.includes(s.name));
       for (const scenario of scenarios) {
         const skip = scenario.prepare ? await scenario.prepare() : undefined;
@@ -274,7 +188,6 @@ async function main(): Promise<void> {
       }
     } finally {
       await server.stop();
-      if (env.DATABASE_URL) await dropDatabase(scale.postgresUrl, env.DATABASE_URL);
       fs.rmSync(runDir, { recursive: true, force: true });
     }
   }
@@ -289,7 +202,7 @@ async function main(): Promise<void> {
     table(cells, configs),
     '',
   ].join('\n');
-  const files = writeResults(options.resultsDir, 'scale-latest', { schema: 1, takenAt, machine, options: { ...scale, postgresUrl: undefined, users: options.users, products: options.products, duration: options.duration, connections: options.connections }, cells }, md, takenAt);
+  const files = writeResults(options.resultsDir, 'scale-latest', { schema: 1, takenAt, machine, options: { ...scale, users: options.users, products: options.products, duration: options.duration, connections: options.connections }, cells }, md, takenAt);
   say('');
   say(md);
   say(`written: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);

@@ -3,6 +3,7 @@
  * which target of issue 7 it is held to.
  */
 import SQLite from 'better-sqlite3';
+import { postgresRows } from './lib/postgres.js';
 import type { BenchUser, TokensFile } from './dataset.js';
 import { namesFor, SEARCH_TERMS, TYPE_WEIGHTS } from './lib/catalogue.js';
 import type { RequestSpec } from './lib/load.js';
@@ -25,6 +26,8 @@ export interface ScenarioContext {
   tokens: TokensFile;
   /** The database the server runs on (read-only here: the take-out pool). */
   databaseFile: string;
+  /** Set when the server runs on PostgreSQL (--database postgres): this database, not the file. */
+  databaseUrl?: string;
   random: Random;
 }
 
@@ -123,27 +126,29 @@ export class TakeOutPool {
 }
 
 /** Every product inside, with a token of its owner, from the server's database (read-only). */
-export function loadTakeOutPool(ctx: ScenarioContext): TakeOutPool {
+export async function loadTakeOutPool(ctx: ScenarioContext): Promise<TakeOutPool> {
   const byId = new Map(ctx.tokens.users.map((u) => [u.id, u]));
-  const db = new SQLite(ctx.databaseFile, { readonly: true, fileMustExist: true });
-  try {
-    const rows = db
-      .prepare(
-        `select p.id, p.quantity, m.user_id from products p
-           join freezer_members m on m.freezer_id = p.freezer_id and m.role = 'owner'
-          where p.date_out is null`,
-      )
-      .all() as Array<{ id: number; quantity: number; user_id: number }>;
-    shuffle(ctx.random, rows);
-    const pool = new TakeOutPool();
-    for (const row of rows) {
-      const user = byId.get(row.user_id);
-      if (user) pool.add(row.id, user, row.quantity);
+  const query = `select p.id, p.quantity, m.user_id from products p
+       join freezer_members m on m.freezer_id = p.freezer_id and m.role = 'owner'
+      where p.date_out is null order by p.id`;
+  let rows: Array<{ id: number; quantity: number; user_id: number }>;
+  if (ctx.databaseUrl) {
+    rows = await postgresRows(ctx.databaseUrl, query);
+  } else {
+    const db = new SQLite(ctx.databaseFile, { readonly: true, fileMustExist: true });
+    try {
+      rows = db.prepare(query).all() as typeof rows;
+    } finally {
+      db.close();
     }
-    return pool;
-  } finally {
-    db.close();
   }
+  shuffle(ctx.random, rows);
+  const pool = new TakeOutPool();
+  for (const row of rows) {
+    const user = byId.get(row.user_id);
+    if (user) pool.add(row.id, user, row.quantity);
+  }
+  return pool;
 }
 
 async function status(url: string, init?: RequestInit): Promise<number> {
@@ -237,7 +242,7 @@ export function createScenarios(ctx: ScenarioContext): Scenario[] {
       kind: 'write',
       description: 'POST /api/v1/products/ID/take-out: one portion (a partial take-out) while more than one is left, else the rest',
       prepare: async () => {
-        pool = loadTakeOutPool(ctx);
+        pool = await loadTakeOutPool(ctx);
         return pool.size === 0 ? 'no product inside to take out' : undefined;
       },
       next: () => {
@@ -263,10 +268,10 @@ export function createScenarios(ctx: ScenarioContext): Scenario[] {
  * The soak's workload: 65 % reads, 35 % writes. Products added are fed to the take-out pool, so the
  * writes can go on for as long as the soak lasts.
  */
-export function createMixedWorkload(ctx: ScenarioContext, scenarios: Scenario[], seedApi: boolean) {
+export async function createMixedWorkload(ctx: ScenarioContext, scenarios: Scenario[], seedApi: boolean) {
   const byName = new Map(scenarios.map((s) => [s.name, s]));
   const get = (name: string) => byName.get(name) as Scenario;
-  const pool = loadTakeOutPool(ctx);
+  const pool = await loadTakeOutPool(ctx);
   const users = new Map(ctx.tokens.users.map((u) => [u.id, u]));
   const drawType = weighted(TYPE_WEIGHTS);
   const nextWriter = cycle(

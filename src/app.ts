@@ -138,7 +138,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   /** A rate limiter's counters: in Redis (one count for every instance) under their own key space, else in process. */
   const rateLimitStore = (name: string) => (redis && config.redis ? { redis, nameSpace: `${config.redis.prefix}rate:${name}:`, skipOnError: true } : {});
 
-  const db: Db = openDatabase(config.databaseFile);
+  const db: Db = openDatabase(config.database);
   app.addHook('onClose', async () => {
     await db.destroy();
   });

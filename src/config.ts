@@ -11,8 +11,8 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
-  /** Absolute path of the SQLite file (the only dialect so far). */
-  databaseFile: string;
+  /** The database: a SQLite file (the default) or a PostgreSQL server. */
+  database: DatabaseConfig;
   logLevel: string;
   /** Requests per client IP; 0 disables the limit. */
   rateLimitPerMinute: number;
@@ -52,6 +52,12 @@ export interface RedisConfig {
   /** Put before every key (REDIS_PREFIX, default `fm:`), so several installs or test runs share one server. */
   prefix: string;
 }
+
+export type DatabaseConfig =
+  /** Absolute path of the SQLite file. */
+  | { kind: 'sqlite'; file: string }
+  /** A postgres:// URL (it may hold a password: never log it, see redactDatabaseUrl) and the pool size. */
+  | { kind: 'postgres'; url: string; poolMax: number };
 
 export interface TlsConfig {
   /** PEM certificate chain file. */
@@ -110,18 +116,38 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }
 
-function databaseFile(env: Env, dataDir: string): string {
+function databaseConfig(env: Env, dataDir: string): DatabaseConfig {
   const url = env.DATABASE_URL?.trim();
-  if (!url) return path.join(dataDir, 'freezer-manager.sqlite');
+  if (!url) return { kind: 'sqlite', file: path.join(dataDir, 'freezer-manager.sqlite') };
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length).replace(/^\/\//, '');
     if (!file) throw new ConfigError('DATABASE_URL sqlite: needs a file path, e.g. sqlite:./data/app.sqlite');
-    return path.resolve(file);
+    return { kind: 'sqlite', file: path.resolve(file) };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new ConfigError('DATABASE_URL: PostgreSQL is not supported by this version yet; unset it to use SQLite');
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ConfigError('DATABASE_URL is not a valid postgres:// URL (e.g. postgres://user:password@host:5432/database)');
+    }
+    if (!parsed.hostname && !parsed.searchParams.get('host')) throw new ConfigError('DATABASE_URL postgres:// needs a host, e.g. postgres://user@127.0.0.1:5432/freezer');
+    if (parsed.pathname.replace(/^\//, '') === '') throw new ConfigError('DATABASE_URL postgres:// needs a database name, e.g. postgres://user@127.0.0.1:5432/freezer');
+    return { kind: 'postgres', url, poolMax: int(env, 'DATABASE_POOL_MAX', 10, 1, 1000) };
   }
-  throw new ConfigError(`DATABASE_URL must start with sqlite: (got "${url.split(':')[0]}:")`);
+  throw new ConfigError(`DATABASE_URL must start with sqlite:, postgres:// or postgresql:// (got "${url.split(':')[0]}:")`);
+}
+
+/** The database URL for logs and messages: the password, if any, replaced by ***. */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    for (const key of [...parsed.searchParams.keys()]) if (key.toLowerCase() === 'password') parsed.searchParams.set(key, '***');
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//***@');
+  }
 }
 
 function s3Config(env: Env): S3Config | undefined {
@@ -218,7 +244,7 @@ export function loadConfig(env: Env = process.env): Config {
     port,
     host,
     dataDir,
-    databaseFile: databaseFile(env, dataDir),
+    database: databaseConfig(env, dataDir),
     logLevel,
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 100, 0, 1_000_000),
     rateLimitPerDay: int(env, 'RATE_LIMIT_PER_DAY', 24000, 0, 100_000_000),

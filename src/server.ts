@@ -148,7 +148,7 @@ async function runPrimary(config: Config): Promise<void> {
     log.warn({ workers: config.workers }, 'no REDIS_URL: each worker counts the rate limits on its own, so a client may get up to workers x the limit; the response cache is off');
   }
   // Migrations once, before any worker opens the database.
-  const db = openDatabase(config.databaseFile);
+  const db = openDatabase(config.database);
   try {
     const applied = await migrateToLatest(db);
     if (applied.length) log.info({ applied }, 'migrations applied');

@@ -4,6 +4,7 @@ import path from 'node:path';
 
 let runDir = '';
 let logDir = '';
+let dropTemplate: (() => Promise<void>) | undefined;
 
 /**
  * Token-shaped strings that must never reach a log: our API, session and reset tokens (fm_, fms_, fmr_
@@ -15,17 +16,25 @@ const SECRET_PATTERNS = [/\bfm[sr]?_[A-Za-z0-9_-]{43}\b/, /\b[0-9a-f]{64}\b/];
  * A directory of this run's own (test workers inherit the variables), so parallel runs do not mix:
  * logs/ for every test server's log, tmp/ for temporary files, removed after the run.
  */
-export function setup(): void {
+export async function setup(): Promise<void> {
   runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-test-run-'));
   logDir = path.join(runDir, 'logs');
   fs.mkdirSync(logDir);
   fs.mkdirSync(path.join(runDir, 'tmp'));
   process.env.FM_TEST_LOG_DIR = logDir;
   process.env.FM_TEST_TMP_DIR = path.join(runDir, 'tmp');
+  if (process.env.FM_TEST_DATABASE === 'postgres') {
+    // One migrated PostgreSQL database per run; every test database is a copy of it (test/test-database.ts).
+    const { createTemplateDatabase } = await import('./test-database.js');
+    const template = await createTemplateDatabase();
+    process.env.FM_TEST_POSTGRES_TEMPLATE = template.name;
+    dropTemplate = template.drop;
+  }
 }
 
 /** After the whole suite: every log line of every test server is searched for a token. */
-export function teardown(): void {
+export async function teardown(): Promise<void> {
+  await dropTemplate?.();
   const leaks: string[] = [];
   let lines = 0;
   for (const file of fs.readdirSync(logDir)) {

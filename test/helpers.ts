@@ -3,11 +3,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
+import { sql, type Kysely } from 'kysely';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
+import { isPostgres } from '../src/db/database.js';
 import { dropPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from './redis-helpers.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+export { TEST_DATABASE, createTestDatabase, type TestDatabase } from './test-database.js';
+
+/** The database environment of each running server's data directory, for instances that share it. */
+const databasesByDataDir = new Map<string, Record<string, string>>();
 
 /** Where every test server's log lines are collected for the whole run; test/global-setup.ts makes one per run. */
 export const SUITE_LOG_DIR = process.env.FM_TEST_LOG_DIR ?? path.join(os.tmpdir(), 'freezer-manager-test-logs');
@@ -23,15 +30,21 @@ export interface TestServer {
 }
 
 /**
- * A real server on a real SQLite file in a fresh temporary directory, listening on a loopback port.
- * Rate limits are off unless the test sets them. With `shareDataDir`, a second instance on another
- * server's data directory (which its close() leaves in place).
+ * A real server on a real database in a fresh temporary directory, listening on a loopback port: a
+ * SQLite file there, or with FM_TEST_DATABASE=postgres a fresh PostgreSQL database of its own (dropped
+ * on close), unless the test passes its own DATABASE_URL. Rate limits are off unless the test sets them.
+ * With `shareDataDir`, a second instance on another server's data directory and database (which its
+ * close() leaves in place). With `sqlite`, SQLite whatever FM_TEST_DATABASE says (for what only exists
+ * on SQLite, such as the file backup).
  */
-export async function startServer(env: Record<string, string> = {}, options: { shareDataDir?: string } = {}): Promise<TestServer> {
+export async function startServer(env: Record<string, string> = {}, options: { shareDataDir?: string; sqlite?: boolean } = {}): Promise<TestServer> {
   const dataDir = options.shareDataDir ?? fs.mkdtempSync(path.join(process.env.FM_TEST_TMP_DIR ?? os.tmpdir(), 'fm-test-'));
+  const database: TestDatabase | undefined = env.DATABASE_URL === undefined && !options.shareDataDir && !options.sqlite ? await createTestDatabase() : undefined;
+  const databaseEnv = options.shareDataDir ? (databasesByDataDir.get(options.shareDataDir) ?? {}) : (database?.env ?? {});
+  if (database) databasesByDataDir.set(dataDir, database.env);
   // FM_TEST_REDIS=1 (npm run test:redis): every server shares state through Redis, under a prefix of its own.
   const redisEnv: Record<string, string> = process.env.FM_TEST_REDIS === '1' && !options.shareDataDir ? { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: uniqueRedisPrefix('suite') } : {};
-  const config = loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0', LOG_LEVEL: 'info', ...redisEnv, ...env });
+  const config = loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0', LOG_LEVEL: 'info', ...databaseEnv, ...redisEnv, ...env });
   const logs: string[] = [];
   // Every server's log also goes to one directory, which the global teardown searches for secrets.
   const logFile = path.join(SUITE_LOG_DIR, `${process.pid}-${path.basename(dataDir)}${options.shareDataDir ? `-${Date.now()}` : ''}.log`);
@@ -56,7 +69,11 @@ export async function startServer(env: Record<string, string> = {}, options: { s
     logs,
     async close() {
       await app.close();
-      if (!options.shareDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!options.shareDataDir) {
+        fs.rmSync(dataDir, { recursive: true, force: true });
+        databasesByDataDir.delete(dataDir);
+        await database?.drop();
+      }
       if (redisEnv.REDIS_PREFIX) await dropPrefix(redisEnv.REDIS_PREFIX);
     },
   };
@@ -156,27 +173,28 @@ export function daysFromToday(n: number): string {
   return new Date(Date.now() + n * 86400_000).toISOString().slice(0, 10);
 }
 
+/** The tables of a server's database (SQLite or PostgreSQL), in name order; SQLite's own and FTS5's shadow tables included. */
+export async function tableNames(db: Kysely<any>): Promise<string[]> {
+  const { rows } = isPostgres(db)
+    ? await sql<{ name: string }>`select table_name as name from information_schema.tables
+        where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`.execute(db)
+    : await sql<{ name: string }>`select name from sqlite_master where type = 'table' order by name`.execute(db);
+  return rows.map((t) => t.name);
+}
+
 /**
  * sha256 of every row of every table of a test server's database but the audit log and the photo
  * search index (derived from photos); token last-use times, touched on each authentication, are left
- * out. Equal before and after a request: the request changed nothing. Also returns the table names.
+ * out. Rows are sorted by their JSON text, so the same logical rows give the same digest on SQLite and
+ * PostgreSQL. Equal before and after a request: the request changed nothing. Also returns the table names.
  */
-export function databaseDigest(dataDir: string): { digest: string; tables: string[] } {
-  const db = new Database(path.join(dataDir, 'freezer-manager.sqlite'), { readonly: true, fileMustExist: true });
-  try {
-    const tables = (
-      db
-        .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name <> 'audit_log' and name not like 'photos_fts%' order by name")
-        .all() as Array<{ name: string }>
-    ).map((t) => t.name);
-    const hash = createHash('sha256');
-    for (const name of tables) {
-      const rows = db.prepare(`select * from "${name}" order by rowid`).all() as Array<Record<string, unknown>>;
-      for (const row of rows) if (name === 'api_tokens') delete row.last_used_at;
-      hash.update(`${name}\n${JSON.stringify(rows)}\n`);
-    }
-    return { digest: hash.digest('hex'), tables };
-  } finally {
-    db.close();
+export async function databaseDigest(db: Kysely<any>): Promise<{ digest: string; tables: string[] }> {
+  const tables = (await tableNames(db)).filter((name) => name !== 'audit_log' && !name.startsWith('photos_fts') && !name.startsWith('sqlite_'));
+  const hash = createHash('sha256');
+  for (const name of tables) {
+    const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(db)).rows;
+    for (const row of rows) if (name === 'api_tokens') delete row.last_used_at;
+    hash.update(`${name}\n${rows.map((row) => JSON.stringify(row)).sort().join('\n')}\n`);
   }
+  return { digest: hash.digest('hex'), tables };
 }

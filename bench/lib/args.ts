@@ -24,6 +24,10 @@ export interface BenchOptions {
   profile: boolean;
   /** Print the query plans and database-only timings of each scenario instead of loading the server. */
   explain: boolean;
+  /** The database the application runs on; PostgreSQL gets a copy of the (SQLite-generated) dataset. */
+  database: 'sqlite' | 'postgres';
+  /** PostgreSQL server (a maintenance database URL) where the bench makes its databases. */
+  postgresUrl: string;
   help: boolean;
 }
 
@@ -44,6 +48,11 @@ export const USAGE = `npm run bench [-- options]
   --seed N               dataset random seed (default 20261122)
   --explain              EXPLAIN QUERY PLAN and database-only timings of every scenario's queries (no load)
   --profile              write a CPU profile of the application server (.cpuprofile, in the run directory)
+  --database sqlite|postgres
+                         the application's database (default sqlite); postgres: the dataset is copied into
+                         a PostgreSQL database once, and each run works on a copy of it
+  --postgres-url URL     the PostgreSQL server for --database postgres
+                         (default postgres://postgres@127.0.0.1:5432/postgres)
 `;
 
 function num(name: string, raw: string | undefined, min: number, max: number): number {
@@ -71,6 +80,8 @@ export function parseArgs(argv: string[]): BenchOptions {
     seed: 20261122,
     profile: false,
     explain: false,
+    database: 'sqlite',
+    postgresUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
     help: false,
   };
   let users: number | undefined;
@@ -133,6 +144,18 @@ export function parseArgs(argv: string[]): BenchOptions {
       case '--profile':
         options.profile = true;
         break;
+      case '--database': {
+        const database = value();
+        if (database !== 'sqlite' && database !== 'postgres') throw new Error(`--database must be sqlite or postgres, got "${database ?? ''}"`);
+        options.database = database;
+        break;
+      }
+      case '--postgres-url': {
+        const url = value() ?? '';
+        if (!/^postgres(ql)?:\/\//.test(url)) throw new Error('--postgres-url must be a postgres:// URL');
+        options.postgresUrl = url;
+        break;
+      }
       case '-h':
       case '--help':
         options.help = true;

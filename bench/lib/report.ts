@@ -31,7 +31,7 @@ export interface BenchReport {
   takenAt: string;
   machine: MachineInfo;
   git: { commit: string; dirty: boolean };
-  options: { users: number; products: number; duration: number; warmup: number; connections: number; only: string[] };
+  options: { users: number; products: number; duration: number; warmup: number; connections: number; only: string[]; database?: 'sqlite' | 'postgres' };
   dataset: { counts: Manifest['counts']; generationSeconds: number; reused: boolean };
   ceiling: { before: LoadResult; after: LoadResult; rps: number; cpuMsPerRequest?: number };
   scenarios: ScenarioReport[];
@@ -73,7 +73,7 @@ export function markdown(report: BenchReport): string {
     '',
     `- Machine: ${machineLine(report.machine)}.`,
     `- Dataset: ${n(c.users)} users, ${n(c.freezers)} freezers, ${n(c.products)} product rows (${n(c.inside)} inside, ${n(c.partialTakeOutRows)} partial take-out rows), ${n(c.auditRows)} audit rows; ${report.dataset.reused ? 'reused' : `generated in ${report.dataset.generationSeconds} s`}.`,
-    `- Run: ${o.duration} s measured per scenario after ${o.warmup} s of warm-up, ${o.connections} connections (autocannon in the parent process, the server in a child process), SQLite on local disk.`,
+    `- Run: ${o.duration} s measured per scenario after ${o.warmup} s of warm-up, ${o.connections} connections (autocannon in the parent process, the server in a child process), ${o.database === 'postgres' ? 'PostgreSQL on the same machine (a pool of 10 connections)' : 'SQLite on local disk'}.`,
     `- Ceiling: bare \`node:http\` answering a fixed JSON body: ${n(report.ceiling.before.okRps)} req/s before the scenarios, ${n(report.ceiling.after.okRps)} after; ratios use the mean, ${n(report.ceiling.rps)}.`,
     '- "server CPU ms/req": CPU time (user + system) the server process spent per answer during the measured run; it hardly depends on how busy the machine is, and 1000 / it is the rate one dedicated core would reach.',
     '',

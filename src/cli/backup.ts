@@ -40,8 +40,11 @@ export interface Manifest {
 
 export class BackupError extends Error {}
 
-function embeddedOnly(config: Config): void {
+/** The SQLite file of the embedded default; the other set-ups are backed up with their own tools. */
+function embeddedOnly(config: Config): string {
+  if (config.database.kind !== 'sqlite') throw new BackupError('the database is PostgreSQL (DATABASE_URL): back it up with pg_dump (README, "Backups")');
   if (config.s3) throw new BackupError('photos are in S3 (S3_BUCKET): back the bucket up with its own tools (README, "Backups")');
+  return config.database.file;
 }
 
 async function isEmptyDir(dir: string): Promise<boolean> {
@@ -101,14 +104,14 @@ function schemaOf(db: Database.Database): string | null {
  * snapshot refers to are copied (they never change once written).
  */
 export async function backup(config: Config, target: string, log: (line: string) => void = () => undefined): Promise<Manifest> {
-  embeddedOnly(config);
-  if (!fs.existsSync(config.databaseFile)) throw new BackupError(`there is no database at ${config.databaseFile} (DATA_DIR or DATABASE_URL)`);
+  const databaseFile = embeddedOnly(config);
+  if (!fs.existsSync(databaseFile)) throw new BackupError(`there is no database at ${databaseFile} (DATA_DIR or DATABASE_URL)`);
   target = path.resolve(target);
   if (!(await isEmptyDir(target))) throw new BackupError(`${target} is not empty: back up into a new or empty directory`);
   await fsp.mkdir(target, { recursive: true });
 
   const dbCopy = path.join(target, DATABASE_NAME);
-  const source = new Database(config.databaseFile, { fileMustExist: true });
+  const source = new Database(databaseFile, { fileMustExist: true });
   try {
     source.pragma('busy_timeout = 5000');
     await source.backup(dbCopy, { progress: () => 0x7fffffff });
@@ -200,23 +203,23 @@ export async function verifyBackup(dir: string): Promise<Manifest> {
 
 /** Restores a verified backup into the configured DATA_DIR (database file and photos), then checks the result. */
 export async function restore(config: Config, dir: string, options: { force: boolean }, log: (line: string) => void = () => undefined): Promise<Manifest> {
-  embeddedOnly(config);
+  const databaseFile = embeddedOnly(config);
   dir = path.resolve(dir);
   const manifest = await verifyBackup(dir);
   if (!(await isEmptyDir(config.dataDir))) {
     if (!options.force) throw new BackupError(`${config.dataDir} is not empty: restore into an empty DATA_DIR, or add --force to replace its database and photos`);
-    for (const suffix of ['', '-wal', '-shm', '-journal']) await fsp.rm(`${config.databaseFile}${suffix}`, { force: true });
+    for (const suffix of ['', '-wal', '-shm', '-journal']) await fsp.rm(`${databaseFile}${suffix}`, { force: true });
     await fsp.rm(path.join(config.dataDir, 'photos'), { recursive: true, force: true });
   }
   await fsp.mkdir(config.dataDir, { recursive: true });
   for (const file of manifest.files) {
     const rel = safeRelative(file.path);
-    const to = rel === DATABASE_NAME ? config.databaseFile : path.join(config.dataDir, rel);
+    const to = rel === DATABASE_NAME ? databaseFile : path.join(config.dataDir, rel);
     const copied = await copyFile(path.join(dir, rel), `${to}.restoring`);
     if (copied.sha256 !== file.sha256) throw new BackupError(`${rel} changed while it was restored`);
     await fsp.rename(`${to}.restoring`, to);
   }
-  const db = new Database(config.databaseFile, { fileMustExist: true });
+  const db = new Database(databaseFile, { fileMustExist: true });
   try {
     const integrity = db.pragma('integrity_check', { simple: true });
     if (integrity !== 'ok') throw new BackupError(`the restored database failed its integrity check: ${String(integrity)}`);

@@ -38,7 +38,7 @@ async function withServices<T>(fn: (services: InventoryServices) => Promise<T>):
     import('../features/freezers/freezers.service.js'),
     import('../features/products/products.service.js'),
   ]);
-  const db = openDatabase(loadConfig().databaseFile);
+  const db = openDatabase(loadConfig().database);
   try {
     await migrateToLatest(db);
     return await fn({ users: createUsersService(db), freezers: createFreezersService(db), products: createProductsService(db) });
@@ -79,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
       return backupCommand(command, rest);
     }
     case 'migrate': {
-      const db = openDatabase(loadConfig().databaseFile);
+      const db = openDatabase(loadConfig().database);
       try {
         const applied = await migrateToLatest(db);
         console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');
@@ -144,7 +144,7 @@ async function main(argv: string[]): Promise<number> {
           `Read ${data.source}: ${data.users.length} users, ${data.freezers.length} freezers, ${data.types.length} types, ` +
             `${data.descriptions.length} product descriptions, ${data.products.length} products.`,
         );
-        const db = openDatabase(config.databaseFile);
+        const db = openDatabase(config.database);
         try {
           await migrateToLatest(db);
           console.log(formatReport(await importLegacyData(db, data)));

@@ -1,15 +1,55 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { DatabaseConfig } from '../config.js';
 import type { Database } from './types.js';
 import { migrationProvider } from './migrations/index.js';
 
 export type Db = Kysely<Database>;
 
-/** Opens the SQLite database file through Kysely (see openSqlite for the connection's settings). */
-export function openDatabase(file: string): Db {
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: openSqlite(file) }) });
+/** Opens the configured database through Kysely: the SQLite file (see openSqlite) or a PostgreSQL pool (see openPostgresPool). */
+export function openDatabase(database: DatabaseConfig): Db {
+  if (database.kind === 'postgres') return new Kysely<Database>({ dialect: new PostgresDialect({ pool: openPostgresPool(database.url, database.poolMax) }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: openSqlite(database.file) }) });
+}
+
+/** True when this handle (or transaction) talks to PostgreSQL; the few dialect branches of the repositories and migrations ask this. */
+export function isPostgres(db: Kysely<any>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+const { builtins } = pg.types;
+
+/**
+ * Answers as SQLite gives them: counts and sums (int8, numeric) as numbers, not strings. Every date is a
+ * text column (see types.ts), so no date parsing is involved. Set per pool, not globally.
+ */
+const POSTGRES_TYPES = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === builtins.INT8 || oid === builtins.NUMERIC) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+} as pg.CustomTypesConfig;
+
+/**
+ * A node-postgres pool: at most `max` connections, each in UTC with a statement timeout so a stuck
+ * query cannot hold a connection forever. An idle connection that fails (server restart) is logged by
+ * the pool's user and replaced on next use.
+ */
+export function openPostgresPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    types: POSTGRES_TYPES,
+    idleTimeoutMillis: 10_000,
+    connectionTimeoutMillis: 10_000,
+    options: '-c TimeZone=UTC -c statement_timeout=60000',
+  } as pg.PoolConfig);
+  // Without a listener, an idle client's error (the server went away) would crash the process.
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 /**
@@ -59,6 +99,31 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+const SERIALIZATION_FAILURE = '40001';
+const DEADLOCK_DETECTED = '40P01';
+const MAX_ATTEMPTS = 30;
+
+/**
+ * Runs fn in one transaction. SQLite runs transactions one at a time (one connection). On PostgreSQL,
+ * several connections run at once: the transaction is SERIALIZABLE, so each read-then-write (the next
+ * free slot, the first account being the administrator, the last administrator, unique names) behaves
+ * as if alone, and a transaction PostgreSQL had to abort for that is run again from the start (fn must
+ * therefore only have effects inside the database, or reset its own state when it starts).
+ */
+export async function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+  if (!isPostgres(db)) return db.transaction().execute(fn);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await db.transaction().setIsolationLevel('serializable').execute(fn);
+    } catch (err) {
+      const code = (err as { code?: unknown } | null)?.code;
+      if ((code !== SERIALIZATION_FAILURE && code !== DEADLOCK_DETECTED) || attempt >= MAX_ATTEMPTS) throw err;
+      // Back off a little, more each time, with jitter so the same transactions do not collide again.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 * attempt * attempt)));
+    }
+  }
 }
 
 /** True when a query failed on a UNIQUE constraint (SQLite or PostgreSQL). */

@@ -18,7 +18,7 @@ let owner: { api: Client; token: string; readToken: string; id: number; freezer:
 let intruder: { api: Client; token: string; id: number; freezer: number; product: number; photo: number };
 const NOWHERE = 2_000_000_000;
 
-const state = () => ({ digest: databaseDigest(server.dataDir).digest, files: filesUnder(path.join(server.dataDir, 'photos')).join('\n') });
+const state = async () => ({ digest: (await databaseDigest(server.app.db)).digest, files: filesUnder(path.join(server.dataDir, 'photos')).join('\n') });
 
 interface Doc {
   paths: Record<string, Record<string, { security?: unknown[]; tags?: string[]; requestBody?: { content?: Record<string, unknown> } }>>;
@@ -89,7 +89,7 @@ describe('id routes under /admin and /types', () => {
   for (const [route, c] of Object.entries(ADMIN_AND_SHARED)) {
     it(`${route}: ${c.expect === 'admin-only' ? 'a non-administrator gets 403 whoever the id names, nothing changes' : 'the shared catalogue answers everybody alike'}`, async () => {
       const [method, p] = route.split(' ') as [string, string];
-      const before = state();
+      const before = await state();
       for (const id of [c.id(), NOWHERE, intruder.id, owner.id]) {
         const url = p.replace('{id}', String(id));
         const body = BODIES[route];
@@ -101,21 +101,21 @@ describe('id routes under /admin and /types', () => {
         }
         if (c.expect === 'same-for-everyone') expect(answers[0]!.text).toBe(answers[1]!.text);
       }
-      expect(state()).toEqual(before);
+      expect(await state()).toEqual(before);
     });
   }
 
   it('every other /admin route refuses a non-administrator (403), whatever the query', async () => {
     const adminRoutes = operations((p) => p.startsWith('/api/v1/admin/') && !p.includes('{id}'));
     expect(adminRoutes.length).toBeGreaterThanOrEqual(3);
-    const before = state();
+    const before = await state();
     for (const { method, path: p } of adminRoutes) {
       for (const query of ['', `?userId=${owner.id}`, `?q=${encodeURIComponent('@')}`]) {
         const res = await request(server.url, method, `${p}${query}`, { token: intruder.token });
         expect(expectProblem(res, 403).type, `${method} ${p}${query}`).toBe('urn:freezer-manager:problem:admin-only');
       }
     }
-    expect(state()).toEqual(before);
+    expect(await state()).toEqual(before);
   });
 });
 
@@ -132,7 +132,7 @@ describe('a read token on every write of the document', () => {
     const photo = await jpeg(99);
     for (const who of ['owner', 'admin'] as const) {
       const token = who === 'owner' ? owner.readToken : admin.readToken;
-      const before = state();
+      const before = await state();
       for (const { method, path: p, op } of writes) {
         const target = url(p);
         const label = `${who} read token: ${method} ${target}`;
@@ -150,7 +150,7 @@ describe('a read token on every write of the document', () => {
           expect(expectProblem(res, 403).type, label).toBe('urn:freezer-manager:problem:read-only-token');
         }
       }
-      expect(state(), `${who}: nothing written`).toEqual(before);
+      expect((await state()), `${who}: nothing written`).toEqual(before);
     }
   });
 
@@ -159,7 +159,7 @@ describe('a read token on every write of the document', () => {
     expect(writes.map((w) => `${w.method} ${w.path}`).sort()).toEqual(
       ['DELETE /freezers/{token}', 'POST /add_product/{token}', 'POST /freezers/{token}', 'POST /update_product/{freezer_id}/{box_num}/{prod_num}/{inside}/{token}', 'PUT /freezers/{token}'].sort(),
     );
-    const before = state();
+    const before = await state();
     for (const { method, path: p } of writes) {
       const target = p
         .replace('{token}', owner.readToken)
@@ -170,39 +170,39 @@ describe('a read token on every write of the document', () => {
       const body = { freezer_id: owner.freezer, num_boxes: 1, name: 'pwned' };
       expectSeed(await request(server.url, method, target, { body }), 403);
     }
-    expect(state()).toEqual(before);
+    expect(await state()).toEqual(before);
   });
 });
 
 describe("attaching another user's objects to one's own", () => {
   it("uploading into the owner's product: 404, no photo row, no file", async () => {
-    const before = state();
+    const before = await state();
     const res = await upload(server.url, intruder.token, [{ field: 'product_id', value: String(owner.product) }, { filename: 'x.jpg', data: await jpeg(21) }]);
     expect(expectProblem({ ...res, headers: res.headers }, 404).type).toBe('urn:freezer-manager:problem:product-not-found');
     const missing = await upload(server.url, intruder.token, [{ field: 'product_id', value: String(NOWHERE) }, { filename: 'x.jpg', data: await jpeg(21) }]);
     expect(missing.status).toBe(404);
     expect(missing.body).toEqual(res.body);
-    expect(state()).toEqual(before);
+    expect(await state()).toEqual(before);
   });
 
   it("the owner's photo as the cover of one's own product: 404 as for a photo that does not exist", async () => {
-    const before = state();
+    const before = await state();
     const res = await intruder.api.put(`/api/v1/products/${intruder.product}/cover`, { photoId: owner.photo });
     expect(expectProblem(res, 404).type).toBe('urn:freezer-manager:problem:photo-not-found');
     const missing = await intruder.api.put(`/api/v1/products/${intruder.product}/cover`, { photoId: NOWHERE });
     expect(missing.body).toEqual(res.body);
-    expect(state()).toEqual(before);
+    expect(await state()).toEqual(before);
   });
 
   it("one's own photo moved onto the owner's product: 404, nothing changed", async () => {
-    const before = state();
+    const before = await state();
     const res = await intruder.api.patch(`/api/v1/photos/${intruder.photo}`, { productId: owner.product });
     expect(expectProblem(res, 404).type).toBe('urn:freezer-manager:problem:product-not-found');
-    expect(state()).toEqual(before);
+    expect(await state()).toEqual(before);
   });
 
   it("the seed API with the owner's freezer id, in URLs and bodies: 400 as for a freezer that does not exist, nothing written", async () => {
-    const before = state();
+    const before = await state();
     const t = intruder.token;
     const cases: Array<(freezer: number) => Promise<ApiResponse>> = [
       (f) => request(server.url, 'GET', `/freezer_next_id/${f}/${t}`),
@@ -225,6 +225,6 @@ describe("attaching another user's objects to one's own", () => {
       body: { product_name: '', text_descr: '', freezer_id: owner.freezer, type_id: '', date_in: '', date_out: '', period: '', box_num: '', prod_num: '', quantity: '' },
     });
     expectSeed(move, 400);
-    expect(state()).toEqual(before);
+    expect(await state()).toEqual(before);
   });
 });

@@ -1,5 +1,4 @@
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, databaseDigest, expectProblem, signUp, startServer, type ApiResponse, type Client, type TestServer } from '../helpers.js';
 import { jpeg, upload } from '../photos/photo-helpers.js';
@@ -10,31 +9,27 @@ import { jpeg, upload } from '../photos/photo-helpers.js';
  */
 
 let server: TestServer;
-const dbFile = () => path.join(server.dataDir, 'freezer-manager.sqlite');
 
 /** The database digest (helpers.databaseDigest), checking the tables it must cover are there. */
-function digestAll(): string {
-  const { digest, tables } = databaseDigest(server.dataDir);
+async function digestAll(): Promise<string> {
+  const { digest, tables } = await databaseDigest(server.app.db);
   expect(tables).toEqual(expect.arrayContaining(['products', 'freezers', 'api_tokens', 'users', 'freezer_members']));
   return digest;
 }
 
 /** Every row that belongs to one user (their freezers, those freezers' products, their tokens, their account), byte for byte. */
-function ownerRows(userId: number): string {
-  const db = new Database(dbFile(), { readonly: true, fileMustExist: true });
-  try {
-    const freezerIds = `(select freezer_id from freezer_members where user_id = ${userId})`;
-    return JSON.stringify({
-      users: db.prepare('select * from users where id = ?').all(userId),
-      members: db.prepare('select * from freezer_members where user_id = ? order by freezer_id').all(userId),
-      freezers: db.prepare(`select * from freezers where id in ${freezerIds} order by id`).all(),
-      products: db.prepare(`select * from products where freezer_id in ${freezerIds} or user_id = ? order by id`).all(userId),
-      tokens: db.prepare('select * from api_tokens where user_id = ? order by id').all(userId),
-      photos: db.prepare('select * from photos where user_id = ? order by id').all(userId),
-    });
-  } finally {
-    db.close();
-  }
+async function ownerRows(userId: number): Promise<string> {
+  const db = server.app.db;
+  const rows = async (query: ReturnType<typeof sql>) => (await query.execute(db)).rows;
+  const freezerIds = sql`(select freezer_id from freezer_members where user_id = ${userId})`;
+  return JSON.stringify({
+    users: await rows(sql`select * from users where id = ${userId}`),
+    members: await rows(sql`select * from freezer_members where user_id = ${userId} order by freezer_id`),
+    freezers: await rows(sql`select * from freezers where id in ${freezerIds} order by id`),
+    products: await rows(sql`select * from products where freezer_id in ${freezerIds} or user_id = ${userId} order by id`),
+    tokens: await rows(sql`select * from api_tokens where user_id = ${userId} order by id`),
+    photos: await rows(sql`select * from photos where user_id = ${userId} order by id`),
+  });
 }
 
 interface Owner {
@@ -215,7 +210,7 @@ beforeAll(async () => {
   await intruder.readApi.get('/api/v1/me');
   await admin.get('/api/v1/me');
 
-  ownerSnapshot = ownerRows(owner.id);
+  ownerSnapshot = await ownerRows(owner.id);
   const parsed = JSON.parse(ownerSnapshot);
   ownerRowCounts = { freezers: parsed.freezers.length, products: parsed.products.length, tokens: parsed.tokens.length };
 });
@@ -258,7 +253,7 @@ describe("another user's ids", () => {
       for (const c of ID_CASES) {
         const label = `${c.method} ${c.path}${c.note ? ` (${c.note})` : ''}`;
         it(`${label}: answers exactly as for an id that does not exist`, async () => {
-          const before = digestAll();
+          const before = await digestAll();
           for (const id of idsOf(c.kind)) {
             const url = c.path.replace('{id}', String(id));
             const res = await send(attacker.api(), c.method, url, c.body?.());
@@ -270,14 +265,14 @@ describe("another user's ids", () => {
             const missing = await send(attacker.api(), c.method, c.path.replace('{id}', String(NOWHERE)), c.body?.());
             expect(comparable(res), `${c.method} ${url}`).toEqual(comparable(missing));
           }
-          expect(digestAll()).toBe(before);
-          expect(ownerRows(owner.id)).toBe(ownerSnapshot);
+          expect(await digestAll()).toBe(before);
+          expect(await ownerRows(owner.id)).toBe(ownerSnapshot);
         });
       }
 
       for (const c of BODY_CASES) {
         it(`${c.name}: 404, nothing written`, async () => {
-          const before = digestAll();
+          const before = await digestAll();
           const res = await send(attacker.api(), c.method, c.url(), c.body());
           if (attacker.readOnly) {
             expect(expectProblem(res, 403).type).toBe('urn:freezer-manager:problem:read-only-token');
@@ -289,8 +284,8 @@ describe("another user's ids", () => {
             expect(problem.type).toBe('urn:freezer-manager:problem:freezer-not-found');
             expect(problem.errors).toEqual([{ field: 'freezerId', message: expect.any(String) }]);
           }
-          expect(digestAll()).toBe(before);
-          expect(ownerRows(owner.id)).toBe(ownerSnapshot);
+          expect(await digestAll()).toBe(before);
+          expect(await ownerRows(owner.id)).toBe(ownerSnapshot);
         });
       }
 
@@ -354,7 +349,7 @@ describe("another user's ids", () => {
   }
 
   it("afterwards the owner's data is byte for byte what it was, and the owner still reaches all of it", async () => {
-    expect(ownerRows(owner.id)).toBe(ownerSnapshot);
+    expect(await ownerRows(owner.id)).toBe(ownerSnapshot);
     for (const id of [owner.freezer, owner.emptyFreezer]) expect((await owner.api.get(`/api/v1/freezers/${id}`)).status).toBe(200);
     for (const id of [owner.inside, owner.history, owner.out]) {
       const res = await owner.api.get(`/api/v1/products/${id}`);

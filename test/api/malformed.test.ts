@@ -1,5 +1,4 @@
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, databaseDigest, daysFromToday, expectProblem, request, signUp, startServer, type ApiResponse, type TestServer } from '../helpers.js';
 import { jpeg, upload } from '../photos/photo-helpers.js';
@@ -20,19 +19,15 @@ let ids = { freezer: 0, product: 0, type: 0, otherUser: 0, photo: 0 };
 const PROBLEM = (key: string) => `urn:freezer-manager:problem:${key}`;
 
 /** The database digest (helpers.databaseDigest), checking the tables it must cover are there. */
-function digest(): string {
-  const { digest: value, tables } = databaseDigest(server.dataDir);
+async function digest(): Promise<string> {
+  const { digest: value, tables } = await databaseDigest(server.app.db);
   expect(tables).toEqual(expect.arrayContaining(['products', 'freezers', 'api_tokens', 'users', 'product_types', 'sessions', 'password_resets']));
   return value;
 }
 
-function count(table: string): number {
-  const db = new Database(path.join(server.dataDir, 'freezer-manager.sqlite'), { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare(`select count(*) as n from "${table}"`).get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
+async function count(table: string): Promise<number> {
+  const row = (await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(server.app.db)).rows[0];
+  return Number(row?.n);
 }
 
 type Body = Record<string, unknown>;
@@ -312,10 +307,10 @@ describe('malformed bodies on every write route: a 4xx problem, nothing written'
         it(name, async () => {
           const variant = variants(route.valid(), route).find((v) => v.name === name);
           if (!variant) throw new Error(`variant ${name} not built`);
-          const before = digest();
+          const before = await digest();
           const res = await send(route, variant);
           expectRefused(res, variant.status, variant.type);
-          expect(digest(), 'the database changed').toBe(before);
+          expect(await digest(), 'the database changed').toBe(before);
         });
       }
     });
@@ -344,7 +339,7 @@ describe('malformed ids in paths', () => {
     expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(
       expect.arrayContaining(['GET /api/v1/products/{id}', 'DELETE /api/v1/freezers/{id}', 'PATCH /api/v1/admin/users/{id}', 'DELETE /api/v1/tokens/{id}', 'DELETE /api/v1/types/{id}']),
     );
-    const before = digest();
+    const before = await digest();
     for (const route of routes) {
       const write = WRITE_ROUTES.find((w) => w.method === route.method && w.path === route.path);
       for (const id of BAD_IDS) {
@@ -354,7 +349,7 @@ describe('malformed ids in paths', () => {
         expect(problem.errors?.map((e) => e.field), `${route.method} ${url}`).toEqual(['path.id']);
       }
     }
-    expect(digest()).toBe(before);
+    expect(await digest()).toBe(before);
   });
 
   it('/products/-1, /products/1.5, /products/99999999999999999999, /products/abc on GET', async () => {
@@ -371,7 +366,7 @@ describe('SQL injection', () => {
   const INJECTIONS = ["' OR 1=1 --", "x'); DROP TABLE products; --", '" OR ""="', '1; DELETE FROM users', "' UNION SELECT token_hash FROM api_tokens --"];
 
   it('in query parameters: the text is searched for literally, typed parameters refuse it', async () => {
-    const before = digest();
+    const before = await digest();
     const all = await request(server.url, 'GET', '/api/v1/products?status=all', { token: adminToken });
     expect(all.body.total).toBeGreaterThan(0);
     for (const text of [...INJECTIONS, '%', '_', '\\']) {
@@ -405,12 +400,12 @@ describe('SQL injection', () => {
       expectRefused(res, 400, PROBLEM('validation-failed'));
       expect(res.body.errors[0].field, url).toMatch(/^query\./);
     }
-    expect(digest()).toBe(before);
+    expect(await digest()).toBe(before);
   });
 
   it('in refused fields (e-mail addresses, log-in): a 4xx, nothing written', async () => {
     for (const text of INJECTIONS) {
-      const before = digest();
+      const before = await digest();
       expectRefused(await request(server.url, 'POST', '/api/v1/users', { body: { email: text, password: 'correct horse battery' } }), 400, PROBLEM('validation-failed'));
       expectRefused(await request(server.url, 'POST', '/api/v1/users', { body: { email: `${adminEmail}' --`, password: 'correct horse battery' } }), 400);
       expectRefused(await request(server.url, 'POST', '/api/v1/sessions', { body: { email: text, password: text } }), 400, PROBLEM('validation-failed'));
@@ -418,14 +413,14 @@ describe('SQL injection', () => {
       expectRefused(await request(server.url, 'POST', '/api/v1/password-resets', { body: { email: text } }), 400, PROBLEM('validation-failed'));
       expectRefused(await request(server.url, 'PATCH', '/api/v1/me', { token: adminToken, body: { language: text } }), 400, PROBLEM('validation-failed'));
       expectRefused(await request(server.url, 'POST', '/api/v1/tokens', { token: adminToken, body: { name: 'x', scope: text } }), 400, PROBLEM('validation-failed'));
-      expect(digest(), text).toBe(before);
+      expect(await digest(), text).toBe(before);
     }
   });
 
   it('in accepted text fields: stored and returned literally, every table intact', async () => {
-    const products = count('products');
-    const users = count('users');
-    const tokens = count('api_tokens');
+    const products = await count('products');
+    const users = await count('users');
+    const tokens = await count('api_tokens');
     for (const text of INJECTIONS) {
       const freezer = await request(server.url, 'POST', '/api/v1/freezers', { token: adminToken, body: { name: text, boxCount: 1 } });
       expect(freezer.status).toBe(201);
@@ -445,10 +440,10 @@ describe('SQL injection', () => {
     const type = await request(server.url, 'POST', '/api/v1/types', { token: adminToken, body: { nameEn: typeName, nameFr: `${typeName} fr`, periodMonths: 1 } });
     expect(type.status).toBe(201);
     expect(type.body.nameEn).toBe(typeName);
-    expect(count('products')).toBe(products + INJECTIONS.length);
-    expect(count('users')).toBe(users);
-    expect(count('api_tokens')).toBe(tokens);
-    expect(count('product_types')).toBeGreaterThanOrEqual(45);
+    expect(await count('products')).toBe(products + INJECTIONS.length);
+    expect(await count('users')).toBe(users);
+    expect(await count('api_tokens')).toBe(tokens);
+    expect(await count('product_types')).toBeGreaterThanOrEqual(45);
   });
 });
 
@@ -473,7 +468,7 @@ describe('Unicode', () => {
   });
 
   it('a body that is not valid UTF-8 is refused with 400 and nothing is written', async () => {
-    const before = digest();
+    const before = await digest();
     const bytes = Buffer.concat([Buffer.from('{"name":"bad '), Buffer.from([0xff, 0xfe]), Buffer.from('","boxCount":2}')]);
     const res = await fetch(`${server.url}/api/v1/freezers`, {
       method: 'POST',
@@ -482,7 +477,7 @@ describe('Unicode', () => {
     });
     const text = await res.text();
     expectRefused({ status: res.status, headers: res.headers, body: JSON.parse(text), text }, 400, PROBLEM('malformed-json'));
-    expect(digest()).toBe(before);
+    expect(await digest()).toBe(before);
   });
 });
 
@@ -511,7 +506,7 @@ describe('anonymous and unknown credentials', () => {
     }
     expect(publicOps.sort()).toEqual([...PUBLIC].sort());
     expect(protectedOps.length).toBeGreaterThanOrEqual(30);
-    const before = digest();
+    const before = await digest();
     for (const { method, path: p } of protectedOps) {
       const url = p.replace('{id}', String(ids.product));
       const hasBody = ['POST', 'PUT', 'PATCH'].includes(method);
@@ -531,7 +526,7 @@ describe('anonymous and unknown credentials', () => {
         expect(expectRefused(plain, 401).type, label).toBe(PROBLEM('auth-required'));
       }
     }
-    expect(digest()).toBe(before);
+    expect(await digest()).toBe(before);
   });
 });
 

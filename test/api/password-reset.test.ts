@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, request, signUp, startServer, type TestServer, uniqueEmail } from '../helpers.js';
@@ -48,9 +48,6 @@ async function login(base: string, email: string, password: string) {
   return { status: response.status, cookie: setCookie?.split(';')[0] };
 }
 
-function openDb(server: TestServer, readonly: boolean) {
-  return new Database(path.join(server.dataDir, 'freezer-manager.sqlite'), { readonly, fileMustExist: true });
-}
 
 describe('password reset through the outbox (no SMTP_URL)', () => {
   let server: TestServer;
@@ -167,15 +164,9 @@ describe('password reset through the outbox (no SMTP_URL)', () => {
   it('refuses an expired token with 400', async () => {
     const account = await signUp(server.url, { email: uniqueEmail('expired'), password: 'the old password' });
     const { token } = await requestReset(account.email);
-    const db = openDb(server, false);
-    try {
-      const changed = db
-        .prepare('update password_resets set expires_at = ? where token_hash = ?')
-        .run(new Date(Date.now() - 60_000).toISOString(), createHash('sha256').update(token, 'utf8').digest('hex'));
-      expect(changed.changes).toBe(1);
-    } finally {
-      db.close();
-    }
+    const changed = await sql`update password_resets set expires_at = ${new Date(Date.now() - 60_000).toISOString()}
+      where token_hash = ${createHash('sha256').update(token, 'utf8').digest('hex')}`.execute(server.app.db);
+    expect(Number(changed.numAffectedRows)).toBe(1);
     const problem = expectProblem(await request(server.url, 'POST', '/api/v1/password-resets/confirm', { body: { token, password: 'too late password' } }), 400);
     expect(problem.errors?.map((e) => e.field)).toEqual(['token']);
     expect((await login(server.url, account.email, 'the old password')).status).toBe(201);
@@ -185,14 +176,9 @@ describe('password reset through the outbox (no SMTP_URL)', () => {
   it('stores only the hash of the reset token', async () => {
     const account = await signUp(server.url, { email: uniqueEmail('hash') });
     const { token } = await requestReset(account.email);
-    const db = openDb(server, true);
-    try {
-      const rows = db.prepare('select * from password_resets').all() as Array<Record<string, unknown>>;
-      expect(rows.some((r) => r.token_hash === createHash('sha256').update(token, 'utf8').digest('hex'))).toBe(true);
-      expect(JSON.stringify(rows)).not.toContain(token);
-    } finally {
-      db.close();
-    }
+    const rows = (await sql<Record<string, unknown>>`select * from password_resets`.execute(server.app.db)).rows;
+    expect(rows.some((r) => r.token_hash === createHash('sha256').update(token, 'utf8').digest('hex'))).toBe(true);
+    expect(JSON.stringify(rows)).not.toContain(token);
   });
 
   it('makes older links stop working once one of them was used', async () => {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, expectProblem, request, signUp, startServer, type TestServer, uniqueEmail } from '../helpers.js';
 
@@ -210,16 +209,10 @@ describe('the session cookie', () => {
     const { cookie } = await login(account.email, account.password);
     expect((await cookieClient(cookie!).get('/api/v1/me')).status).toBe(200);
     const secret = cookie!.slice('fm_session='.length);
-    const db = new Database(path.join(server.dataDir, 'freezer-manager.sqlite'), { fileMustExist: true });
-    try {
-      // Only the SHA-256 of the session secret is stored; move that session's expiry into the past.
-      const changed = db
-        .prepare('update sessions set expires_at = ? where token_hash = ?')
-        .run(new Date(Date.now() - 1000).toISOString(), createHash('sha256').update(secret, 'utf8').digest('hex'));
-      expect(changed.changes).toBe(1);
-    } finally {
-      db.close();
-    }
+    // Only the SHA-256 of the session secret is stored; move that session's expiry into the past.
+    const changed = await sql`update sessions set expires_at = ${new Date(Date.now() - 1000).toISOString()}
+      where token_hash = ${createHash('sha256').update(secret, 'utf8').digest('hex')}`.execute(server.app.db);
+    expect(Number(changed.numAffectedRows)).toBe(1);
     expectProblem(await cookieClient(cookie!).get('/api/v1/me'), 401);
   });
 

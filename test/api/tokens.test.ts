@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenDto } from '../../src/features/tokens/tokens.service.js';
-import { client, expectProblem, request, signUp, startServer, type TestServer, uniqueEmail } from '../helpers.js';
+import { client, expectProblem, request, signUp, startServer, tableNames, type TestServer, uniqueEmail } from '../helpers.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -15,33 +14,22 @@ afterAll(async () => server.close());
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 
-/** Every text value of every row of every table of the server's SQLite file, read-only. */
-function everyStoredText(): string[] {
-  const db = new Database(path.join(server.dataDir, 'freezer-manager.sqlite'), { readonly: true, fileMustExist: true });
-  try {
-    const tables = db.prepare("select name from sqlite_master where type = 'table'").all() as Array<{ name: string }>;
-    const values: string[] = [];
-    for (const { name } of tables) {
-      for (const row of db.prepare(`select * from "${name.replace(/"/g, '""')}"`).all() as Array<Record<string, unknown>>) {
-        for (const value of Object.values(row)) {
-          if (typeof value === 'string') values.push(value);
-          else if (Buffer.isBuffer(value)) values.push(value.toString('utf8'), value.toString('hex'));
-        }
+/** Every text value of every row of every table of the server's database. */
+async function everyStoredText(): Promise<string[]> {
+  const values: string[] = [];
+  for (const name of await tableNames(server.app.db)) {
+    for (const row of (await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(server.app.db)).rows) {
+      for (const value of Object.values(row)) {
+        if (typeof value === 'string') values.push(value);
+        else if (Buffer.isBuffer(value)) values.push(value.toString('utf8'), value.toString('hex'));
       }
     }
-    return values;
-  } finally {
-    db.close();
   }
+  return values;
 }
 
-function storedTokenRow(id: number): Record<string, unknown> | undefined {
-  const db = new Database(path.join(server.dataDir, 'freezer-manager.sqlite'), { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare('select * from api_tokens where id = ?').get(id) as Record<string, unknown> | undefined;
-  } finally {
-    db.close();
-  }
+async function storedTokenRow(id: number): Promise<Record<string, unknown> | undefined> {
+  return (await sql<Record<string, unknown>>`select * from api_tokens where id = ${id}`.execute(server.app.db)).rows[0];
 }
 
 describe('creating and listing tokens', () => {
@@ -272,11 +260,11 @@ describe('storage', () => {
     const account = await signUp(server.url, { email: uniqueEmail('storage') });
     const created = await account.api.post('/api/v1/tokens', { name: 'stored', scope: 'write' });
     const secret = created.body.secret as string;
-    const row = storedTokenRow(created.body.token.id as number);
+    const row = await storedTokenRow(created.body.token.id as number);
     expect(row).toBeDefined();
     expect(row!.token_hash).toBe(createHash('sha256').update(secret, 'utf8').digest('hex'));
 
-    const stored = everyStoredText();
+    const stored = await everyStoredText();
     expect(stored.length).toBeGreaterThan(0);
     for (const s of [secret, account.token]) {
       // Neither the secret nor any long piece of it is stored anywhere (the short prefix aside).

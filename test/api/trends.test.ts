@@ -1,5 +1,4 @@
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, expectProblem, signUp, startServer, type TestServer } from '../helpers.js';
 
@@ -111,11 +110,9 @@ describe('general trend', () => {
     expect((await api.post(`/api/v1/products/${dPart.takenOut.id}/undo-take-out`)).status).toBe(200);
     expect((await api.delete(`/api/v1/products/${c.id}`)).status).toBe(204);
 
-    const recount = new Database(path.join(server.dataDir, 'freezer-manager.sqlite'), { readonly: true });
-    const expected = recount
-      .prepare('select type_id as typeId, count(*) as freq from products where source_product_id is null group by type_id order by freq desc, type_id')
-      .all();
-    recount.close();
+    const expected = (
+      await sql`select type_id as "typeId", count(*) as freq from products where source_product_id is null group by type_id order by freq desc, type_id`.execute(server.app.db)
+    ).rows;
     const answer = (await api.get('/api/v1/trends/general')).body.map((t: any) => ({ typeId: t.typeId, freq: t.freq }));
     expect(answer).toEqual(expected);
     expect(answer.find((t: any) => t.typeId === FISH)?.freq).toBeGreaterThanOrEqual(2);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, expectProblem, request, signUp, startServer, type TestServer } from '../helpers.js';
 import { png, upload } from '../photos/photo-helpers.js';
@@ -478,14 +478,13 @@ describe('statistics and the audit log on a known dataset', () => {
   });
 
   it('the audit log never holds a password, a token, a session or reset secret, or their hashes', async () => {
-    const db = new Database(path.join(server.dataDir, 'freezer-manager.sqlite'), { readonly: true, fileMustExist: true });
+    const db = server.app.db;
     const stored = [
-      ...(db.prepare('select password_hash as v from users').all() as Array<{ v: string }>),
-      ...(db.prepare('select token_hash as v from api_tokens').all() as Array<{ v: string }>),
-      ...(db.prepare('select token_hash as v from sessions').all() as Array<{ v: string }>),
-      ...(db.prepare('select token_hash as v from password_resets').all() as Array<{ v: string }>),
+      ...(await sql<{ v: string }>`select password_hash as v from users`.execute(db)).rows,
+      ...(await sql<{ v: string }>`select token_hash as v from api_tokens`.execute(db)).rows,
+      ...(await sql<{ v: string }>`select token_hash as v from sessions`.execute(db)).rows,
+      ...(await sql<{ v: string }>`select token_hash as v from password_resets`.execute(db)).rows,
     ].map((r) => r.v);
-    db.close();
     expect(secrets.length).toBeGreaterThanOrEqual(12);
     const forbidden = [...secrets, ...secrets.map(sha256), ...stored];
     let offset = 0;

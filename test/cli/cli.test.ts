@@ -1,15 +1,38 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { signUp, startServer } from '../helpers.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/database.js';
+import { createTestDatabase, signUp, startServer, tableNames, type TestDatabase } from '../helpers.js';
 import { dropPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from '../redis-helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-cli-'));
-afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+// On PostgreSQL, an empty database of its own (the CLI migrates it); on SQLite, the file in dataDir.
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase({ empty: true });
+});
+afterAll(async () => {
+  await database.drop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** A loopback port nothing listens on. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
 
 /** Runs `freezer-manager ARGS` from the sources on a data directory of its own. */
 function cli(args: string[], env: Record<string, string> = {}, timeout = 30_000): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -17,7 +40,7 @@ function cli(args: string[], env: Record<string, string> = {}, timeout = 30_000)
     execFile(
       path.join(root, 'node_modules/.bin/vite-node'),
       [path.join(root, 'src/cli/index.ts'), ...args],
-      { cwd: root, env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env }, timeout },
+      { cwd: root, env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...database.env, ...env }, timeout },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -28,7 +51,12 @@ describe('freezer-manager', { timeout: 60_000 }, () => {
     const first = await cli(['migrate']);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain('Applied: 20261122_0001_initial');
-    expect(fs.existsSync(path.join(dataDir, 'freezer-manager.sqlite'))).toBe(true);
+    const db = openDatabase(loadConfig({ DATA_DIR: dataDir, ...database.env }).database);
+    try {
+      expect(await tableNames(db)).toEqual(expect.arrayContaining(['users', 'products', 'photos', 'kysely_migration']));
+    } finally {
+      await db.destroy();
+    }
     const second = await cli(['migrate']);
     expect(second.stdout.trim()).toBe('The database is up to date.');
   });
@@ -46,7 +74,7 @@ describe('freezer-manager', { timeout: 60_000 }, () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('already exists');
 
-    const server = await startServer({ DATA_DIR: dataDir });
+    const server = await startServer({ DATA_DIR: dataDir, ...database.env });
     try {
       const me = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
       expect(await me.json()).toMatchObject({ email: 'chef@example.com', role: 'admin', language: 'fr' });
@@ -84,10 +112,22 @@ describe('freezer-manager', { timeout: 60_000 }, () => {
     expect(help.stdout).toContain('seed --demo');
   });
 
+  it('fails clearly on a PostgreSQL server it cannot reach, without printing the URL’s password', async () => {
+    const port = await closedPort();
+    const unreachable = await cli(['migrate'], { DATABASE_URL: `postgres://freezer:pg-s3cret-pw@127.0.0.1:${port}/freezer` });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain('ECONNREFUSED');
+    expect(unreachable.stdout + unreachable.stderr).not.toContain('pg-s3cret-pw');
+    const badPool = await cli(['migrate'], { DATABASE_URL: 'postgres://freezer:pg-s3cret-pw@127.0.0.1/freezer', DATABASE_POOL_MAX: 'lots' });
+    expect(badPool.code).toBe(1);
+    expect(badPool.stderr).toContain('Configuration error: DATABASE_POOL_MAX must be a whole number');
+    expect(badPool.stdout + badPool.stderr).not.toContain('pg-s3cret-pw');
+  });
+
   it('seed --demo with REDIS_URL retires the trends a running server has cached', { timeout: 90_000 }, async () => {
     const prefix = uniqueRedisPrefix('cli');
     const env = { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix };
-    const server = await startServer({ DATA_DIR: dataDir, ...env });
+    const server = await startServer({ DATA_DIR: dataDir, ...database.env, ...env });
     try {
       const user = await signUp(server.url);
       const products = async () => ((await user.api.get('/api/v1/trends/general')).body as Array<{ freq: number }>).reduce((n, t) => n + t.freq, 0);

@@ -244,7 +244,7 @@ function errorShapeProblem(res: WireResponse, seed: boolean, method: string): st
   return undefined;
 }
 
-const digest = () => databaseDigest(live().dataDir).digest;
+const digest = async () => (await databaseDigest(live().app.db)).digest;
 const storedFiles = () => filesUnder(path.join(live().dataDir, 'photos')).join('\n');
 let lastDigest: string | undefined;
 /** How the answers spread (printed at the end: the share of accepted requests shows how deep the fuzzing reaches). */
@@ -254,7 +254,7 @@ async function check(op: Operation, arb: fc.Arbitrary<import('./openapi-fuzz.js'
   const property = fc.asyncProperty(arb, async (c) => {
     const wire = toWire(op, c, resolveRef, (name) => `Bearer ${String(fixture.values[name])}`, files);
     // The digest after the last refused request is this one's before: one digest per request.
-    const before = lastDigest ?? digest();
+    const before = lastDigest ?? (await digest());
     lastDigest = undefined;
     // Uploads also write files: a refused one must leave none behind.
     const filesBefore = op.body?.contentType === 'multipart/form-data' ? storedFiles() : undefined;
@@ -268,7 +268,7 @@ async function check(op: Operation, arb: fc.Arbitrary<import('./openapi-fuzz.js'
     if (res.status >= 400) {
       const wrong = errorShapeProblem(res, seedUrl(wire.url), wire.method);
       if (wrong) fail(`wrong error shape: ${wrong}`);
-      const after = digest();
+      const after = await digest();
       if (after !== before) fail(`a refused request (${res.status}) changed the database`);
       lastDigest = after;
       if (filesBefore !== undefined && storedFiles() !== filesBefore) fail(`a refused upload (${res.status}) left files in the photo storage`);

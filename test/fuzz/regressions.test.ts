@@ -73,13 +73,13 @@ describe('requests the HTTP parser refuses (found: Fastify answered them with it
 
 describe('a body refused on a URL no route matches (found: problem+json under a seed route name)', () => {
   it('a seed-API-shaped URL with a non-integer segment and invalid JSON: the seed API shape, nothing written', async () => {
-    const before = databaseDigest(server.dataDir).digest;
+    const before = (await databaseDigest(server.app.db)).digest;
     const res = await fetch(`${server.url}/update_product/-2.5e161/../4/0x10/${token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"box_num":01}' });
     const body = await res.json();
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(body).toEqual({ status: 400, details: expect.any(String) });
-    expect(databaseDigest(server.dataDir).digest).toBe(before);
+    expect((await databaseDigest(server.app.db)).digest).toBe(before);
   });
 
   it('the same under /api/v1 stays problem+json', async () => {

@@ -3,12 +3,34 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/database.js';
+import { createTestDatabase, tableNames, type TestDatabase } from '../helpers.js';
 import { DUMP } from './legacy-helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-legacy-cli-'));
-afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+// On PostgreSQL, an empty database of its own; on SQLite, the file the CLI makes in dataDir.
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase({ empty: true });
+});
+afterAll(async () => {
+  await database.drop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** The tables of the CLI's database: none until something opened and migrated it. */
+async function tablesNow(): Promise<string[]> {
+  if (!database.env.DATABASE_URL) return fs.existsSync(path.join(dataDir, 'freezer-manager.sqlite')) ? ['(the SQLite file)'] : [];
+  const db = openDatabase(loadConfig({ DATA_DIR: dataDir, ...database.env }).database);
+  try {
+    return await tableNames(db);
+  } finally {
+    await db.destroy();
+  }
+}
 
 /** Runs the CLI from the sources, as `freezer-manager ARGS`, on a data directory of its own. */
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -16,7 +38,7 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
     execFile(
       path.join(root, 'node_modules/.bin/vite-node'),
       [path.join(root, 'src/cli/index.ts'), ...args],
-      { cwd: root, env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, timeout: 30_000 },
+      { cwd: root, env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...database.env }, timeout: 30_000 },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -30,6 +52,7 @@ describe('freezer-manager import-legacy', () => {
     expect(missing.stderr.trim().split('\n')).toEqual(['import-legacy: no such file: /nonexistent/freezer.sql']);
     // Refused before the database is even opened.
     expect(fs.readdirSync(dataDir)).toEqual([]);
+    expect(await tablesNow()).toEqual([]);
 
     const imported = await cli('import-legacy', DUMP);
 

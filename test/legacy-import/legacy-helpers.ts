@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql, type Kysely } from 'kysely';
+import { tableNames } from '../helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -61,9 +62,8 @@ export function dumpRows(table: string, text = fs.readFileSync(DUMP, 'utf8')): A
 
 /** A digest of every row of every table: equal digests, nothing changed. */
 export async function digest(db: Kysely<any>): Promise<string> {
-  const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`.execute(db);
   const hash = createHash('sha256');
-  for (const { name } of tables.rows) {
+  for (const name of (await tableNames(db)).filter((t) => !t.startsWith('sqlite_'))) {
     // Sorted here: some tables (WITHOUT ROWID, virtual) have no rowid to order by.
     const rows = (await sql`select * from ${sql.table(name)}`.execute(db)).rows.map((row) => JSON.stringify(row)).sort();
     hash.update(`${name}:${rows.join('\n')}\n`);

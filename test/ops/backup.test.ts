@@ -26,7 +26,7 @@ function cli(args: string[], dataDir: string): Promise<{ code: number; stdout: s
 
 describe('backup and restore (SQLite + photos on disk)', { timeout: 240_000 }, () => {
   it('copies a live server under a write load consistently; the restored copy serves everything acknowledged before', async () => {
-    const live = await startServer();
+    const live = await startServer({}, { sqlite: true }); // the file backup is SQLite's own
     const backupDir = path.join(scratch, 'backup-1');
     const restoredDir = path.join(scratch, 'restored-1');
     try {
@@ -84,7 +84,7 @@ describe('backup and restore (SQLite + photos on disk)', { timeout: 240_000 }, (
       expect(sqlite.pragma('foreign_key_check')).toEqual([]);
       sqlite.close();
 
-      const copy = await startServer({ DATA_DIR: restoredDir });
+      const copy = await startServer({ DATA_DIR: restoredDir }, { sqlite: true });
       try {
         const again = client(copy.url, account.token);
         const all: Array<{ id: number; name: string; box: number; slot: number }> = [];
@@ -124,7 +124,7 @@ describe('backup and restore (SQLite + photos on disk)', { timeout: 240_000 }, (
   });
 
   it('refuses a damaged, incomplete or hostile backup and leaves the target untouched', async () => {
-    const live = await startServer();
+    const live = await startServer({}, { sqlite: true }); // the file backup is SQLite's own
     try {
       const account = await signUp(live.url);
       expect((await upload(live.url, account.token, [{ filename: 'c.jpg', data: await jpeg(31) }])).status).toBe(201);
@@ -174,6 +174,15 @@ describe('backup and restore (SQLite + photos on disk)', { timeout: 240_000 }, (
     } finally {
       await live.close();
     }
+  });
+
+  it('refuses a PostgreSQL set-up, pointing to pg_dump, before touching the target', async () => {
+    const target = fs.mkdtempSync(path.join(process.env.FM_TEST_TMP_DIR ?? os.tmpdir(), 'fm-backup-pg-'));
+    const config = loadConfig({ DATA_DIR: target, DATABASE_URL: 'postgres://freezer:pg-s3cret-pw@127.0.0.1:5432/freezer' });
+    await expect(backup(config, path.join(target, 'copy'))).rejects.toThrow(/PostgreSQL \(DATABASE_URL\): back it up with pg_dump/);
+    await expect(restore(config, target, { force: false })).rejects.toBeInstanceOf(BackupError);
+    expect(fs.readdirSync(target)).toEqual([]);
+    fs.rmSync(target, { recursive: true, force: true });
   });
 
   it('answers usage errors with exit code 2', async () => {

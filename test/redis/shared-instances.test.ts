@@ -1,8 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/database.js';
 import { client, request, signUp, startServer, type TestServer } from '../helpers.js';
 import { newFreezer, putIn, SOUP } from '../inventory-helpers.js';
 import { eventually, fetchBytes, filesUnder, jpeg, upload } from '../photos/photo-helpers.js';
@@ -207,9 +206,9 @@ describe('two instances sharing Redis: preview jobs', { timeout: 120_000 }, () =
       // Nothing left running nor failed: the job under way finished before the instance closed.
       expect(await queue.getActiveCount()).toBe(0);
       expect(await queue.getFailedCount()).toBe(0);
-      const sqlite = new Database(a.config.databaseFile, { readonly: true });
-      const states = (sqlite.prepare('select preview_state from photos').all() as Array<{ preview_state: string }>).map((r) => r.preview_state);
-      sqlite.close();
+      const direct = openDatabase(a.config.database);
+      const states = (await direct.selectFrom('photos').select('preview_state').execute()).map((r) => r.preview_state);
+      await direct.destroy();
       expect(states.filter((s) => s === 'ready').length).toBeGreaterThan(0);
       expect(states.every((s) => s === 'ready' || s === 'pending')).toBe(true);
       const madeByA = a.app.services.photos.previewStats().made;
@@ -225,7 +224,8 @@ describe('two instances sharing Redis: preview jobs', { timeout: 120_000 }, () =
       }
     } finally {
       await queue.close();
-      fs.rmSync(a.dataDir, { recursive: true, force: true });
+      // Its app is closed already: this removes its data directory and database.
+      await a.close();
     }
   });
 });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, redactDatabaseUrl } from '../../src/config.js';
 import { addMonths, isCalendarDate, latestToday } from '../../src/lib/time.js';
 import { nextFreeSlot, nextFreeSlots } from '../../src/features/freezers/slots.js';
 import { languageFromHeader } from '../../src/i18n/messages.js';
@@ -12,7 +12,7 @@ describe('configuration', () => {
     expect(config.port).toBe(8080);
     expect(config.host).toBe('127.0.0.1');
     expect(config.dataDir).toBe(path.resolve('./data'));
-    expect(config.databaseFile).toBe(path.resolve('./data/freezer-manager.sqlite'));
+    expect(config.database).toEqual({ kind: 'sqlite', file: path.resolve('./data/freezer-manager.sqlite') });
     expect(config.rateLimitPerMinute).toBe(100);
     expect(config.rateLimitPerDay).toBe(24000);
     expect(config.logLevel).toBe('info');
@@ -20,9 +20,34 @@ describe('configuration', () => {
   });
 
   it('reads sqlite: URLs and refuses what it cannot serve', () => {
-    expect(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x.sqlite' }).databaseFile).toBe('/tmp/x.sqlite');
+    expect(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x.sqlite' }).database).toEqual({ kind: 'sqlite', file: '/tmp/x.sqlite' });
     expect(() => loadConfig({ DATABASE_URL: 'mysql://root@localhost/x' })).toThrow(ConfigError);
     expect(() => loadConfig({ DATABASE_URL: 'sqlite:' })).toThrow(ConfigError);
+  });
+
+  it('reads postgres:// and postgresql:// URLs with a pool size, and says what is wrong without the password', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://fm:s3cret@db.example:5432/freezer' }).database).toEqual({
+      kind: 'postgres',
+      url: 'postgres://fm:s3cret@db.example:5432/freezer',
+      poolMax: 10,
+    });
+    expect(loadConfig({ DATABASE_URL: 'postgresql://fm@127.0.0.1/freezer', DATABASE_POOL_MAX: '25' }).database).toMatchObject({ kind: 'postgres', poolMax: 25 });
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://fm@127.0.0.1/freezer', DATABASE_POOL_MAX: '0' })).toThrow(/DATABASE_POOL_MAX/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://fm@127.0.0.1/freezer', DATABASE_POOL_MAX: 'many' })).toThrow(/DATABASE_POOL_MAX/);
+    for (const url of ['postgres://fm:s3cret@db.example:5432/', 'postgres://fm:s3cret@db.example:bad/freezer']) {
+      let message = '';
+      try {
+        loadConfig({ DATABASE_URL: url });
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/DATABASE_URL/);
+      expect(message).not.toContain('s3cret');
+    }
+    expect(redactDatabaseUrl('postgres://fm:s3cret@db.example:5432/freezer')).toBe('postgres://fm:***@db.example:5432/freezer');
+    expect(redactDatabaseUrl('postgres://fm@db.example/freezer?password=s3cret')).not.toContain('s3cret');
+    expect(redactDatabaseUrl('postgres://fm@db.example/freezer')).toBe('postgres://fm@db.example/freezer');
   });
 
   it('refuses malformed numbers, levels and URLs with the variable name', () => {

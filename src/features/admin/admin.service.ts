@@ -7,6 +7,7 @@ import { auditRepository, type AuditFilter } from '../audit/audit.repository.js'
 import { toUserDto, type UserDto } from '../users/users.dto.js';
 import { usersRepository } from '../users/users.repository.js';
 import { adminRepository } from './admin.repository.js';
+import { inTransaction } from '../../db/database.js';
 
 export interface AuditDto {
   id: number;
@@ -35,7 +36,7 @@ export function createAdminService(db: Kysely<Database>) {
     /** Disables/enables an account or changes its role. The last active admin stays an active admin. */
     async updateUser(actor: Actor, id: number, changes: { disabled?: boolean; role?: 'user' | 'admin' }): Promise<UserDto> {
       adminOnly(actor);
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const user = await usersRepository.getById(trx, id);
         if (!user) throw notFound('user-not-found');
         if (changes.disabled && id === actor.userId) throw conflict('self-disable', {}, 'disabled');

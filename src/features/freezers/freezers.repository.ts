@@ -37,6 +37,17 @@ export const freezersRepository = {
     return row !== undefined;
   },
 
+  /** The box count of a freezer the user is a member of; undefined when not a member (or no such freezer). One query. */
+  async boxCountForMember(db: Kysely<Database>, userId: number, id: number): Promise<number | undefined> {
+    const row = await db
+      .selectFrom('freezers as f')
+      .innerJoin('freezer_members as m', (join) => join.onRef('m.freezer_id', '=', 'f.id').on('m.user_id', '=', userId))
+      .select('f.box_count')
+      .where('f.id', '=', id)
+      .executeTakeFirst();
+    return row?.box_count;
+  },
+
   /** The other members of the freezers the user is a member of. */
   async coMemberIds(db: Kysely<Database>, userId: number): Promise<number[]> {
     const rows = await db

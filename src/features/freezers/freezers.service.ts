@@ -8,6 +8,7 @@ import { toProductDto, type ProductDto } from '../products/products.dto.js';
 import { productsRepository } from '../products/products.repository.js';
 import { freezersRepository, type FreezerWithCounts } from './freezers.repository.js';
 import { nextFreeSlots } from './slots.js';
+import { inTransaction } from '../../db/database.js';
 
 export interface FreezerDto {
   id: number;
@@ -63,7 +64,7 @@ export function createFreezersService(db: Kysely<Database>) {
     },
 
     async create(actor: Actor, input: { name: string; boxCount: number }): Promise<FreezerDto> {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const id = await freezersRepository.create(trx, actor.userId, { name: input.name.trim(), box_count: input.boxCount, created_at: nowIso() });
         await audit(trx, actor, 'freezer.create', id, { name: input.name.trim(), boxCount: input.boxCount });
         return toFreezerDto(await load(trx, actor, id));
@@ -72,7 +73,7 @@ export function createFreezersService(db: Kysely<Database>) {
 
     /** Renames or resizes; a freezer cannot shrink below a box that still holds products. */
     async update(actor: Actor, id: number, changes: { name?: string; boxCount?: number }): Promise<FreezerDto> {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         await load(trx, actor, id);
         if (changes.boxCount !== undefined) {
           const highest = await freezersRepository.highestBoxInUse(trx, id);
@@ -90,7 +91,7 @@ export function createFreezersService(db: Kysely<Database>) {
 
     /** Deletes an empty freezer. One that holds or held products keeps its history: 409. */
     async delete(actor: Actor, id: number): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         const freezer = await load(trx, actor, id);
         const count = await freezersRepository.countAllProducts(trx, id);
         if (count > 0) throw conflict('freezer-has-history', { count });

@@ -20,6 +20,7 @@ import {
   type LegacyUser,
 } from './legacy.types.js';
 import { describeMysqlUrl, readMysql } from './mysql-reader.js';
+import { inTransaction } from '../../db/database.js';
 
 export { LegacyImportError } from './legacy.types.js';
 
@@ -114,7 +115,7 @@ export async function importLegacy(db: Kysely<Database>, source: string, log: (l
 
 /** The import of data already read (readLegacySource), in one transaction: all or nothing. */
 export function importLegacyData(db: Kysely<Database>, data: LegacyData): Promise<LegacyImportReport> {
-  return db.transaction().execute((trx) => applyImport(trx, data));
+  return inTransaction(db, (trx) => applyImport(trx, data));
 }
 
 /** The import itself, inside the caller's transaction. Exported for tests that build LegacyData by hand. */

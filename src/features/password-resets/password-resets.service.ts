@@ -11,6 +11,7 @@ import { sessionsRepository } from '../sessions/sessions.repository.js';
 import { normalizeEmail } from '../users/users.dto.js';
 import { usersRepository } from '../users/users.repository.js';
 import { passwordResetsRepository } from './password-resets.repository.js';
+import { inTransaction } from '../../db/database.js';
 
 /** At most this many reset mails per account per hour, whatever the rate limit per address says. */
 const MAX_RESETS_PER_HOUR = 5;
@@ -49,7 +50,7 @@ export function createPasswordResetsService(
       if ((await passwordResetsRepository.countRecent(db, user.id, hourAgo)) >= MAX_RESETS_PER_HOUR) return;
       const secret = newSecret('fmr');
       const now = nowIso();
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await passwordResetsRepository.create(trx, {
           user_id: user.id,
           token_hash: sha256(secret),
@@ -73,7 +74,7 @@ export function createPasswordResetsService(
       const reset = await passwordResetsRepository.findUsable(db, sha256(token), nowIso());
       if (!reset) throw new AppError(400, 'reset-token-invalid', {}, 'token');
       const passwordHash = await hashPassword(password);
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         const now = nowIso();
         if (!(await passwordResetsRepository.markUsed(trx, reset.id, now))) throw new AppError(400, 'reset-token-invalid', {}, 'token');
         await usersRepository.update(trx, reset.user_id, { password_hash: passwordHash, updated_at: now });

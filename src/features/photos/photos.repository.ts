@@ -1,6 +1,7 @@
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import type { Database, NewPhotoRow, PhotoRow, PhotosTable } from '../../db/types.js';
 import type { Updateable } from 'kysely';
+import { isPostgres } from '../../db/database.js';
 
 /** A photo row with its product's name (null when it is attached to none). */
 export interface PhotoView extends PhotoRow {
@@ -40,14 +41,18 @@ export function searchTerms(q: string): string[] {
 }
 
 /**
- * The full-text condition, isolated here: SQLite's FTS5 table photos_fts (kept by triggers) on SQLite;
- * on PostgreSQL it becomes `to_tsvector('simple', caption || ' ' || notes || ' ' || product text) @@
- * to_tsquery(...)` over the same columns.
+ * The full-text condition, isolated here: every word of the query, as a prefix, in the photo's caption,
+ * notes or product text. SQLite: the FTS5 table photos_fts (kept by triggers, migration 0003).
+ * PostgreSQL: the tsvector table photos_fts (kept by triggers, migration 0005), the query's words folded
+ * by the same fm_search_words() as the documents.
  */
-function searchMatch(q: string) {
-  const expression = searchTerms(q)
-    .map((w) => `"${w.replace(/"/g, '""')}"*`)
-    .join(' ');
+function searchMatch(db: Kysely<Database>, q: string) {
+  const terms = searchTerms(q);
+  if (isPostgres(db)) {
+    return sql<SqlBool>`ph.id in (select photo_id from photos_fts where document @@ to_tsquery('simple',
+      array_to_string(array(select fm_search_words(w) || ':*' from unnest(cast(${terms} as text[])) as w), ' & ')))`;
+  }
+  const expression = terms.map((w) => `"${w.replace(/"/g, '""')}"*`).join(' ');
   return sql<SqlBool>`ph.id in (select rowid from photos_fts where photos_fts match ${expression})`;
 }
 
@@ -95,7 +100,7 @@ export const photosRepository = {
   /** The owner's photos, newest first (taken, else uploaded), optionally matching a full-text query. */
   async listOwned(db: Kysely<Database>, userId: number, filter: PhotoPageFilter): Promise<{ rows: PhotoView[]; total: number }> {
     let query = base(db).where('ph.user_id', '=', userId);
-    if (filter.q !== undefined) query = query.where(searchMatch(filter.q));
+    if (filter.q !== undefined) query = query.where(searchMatch(db, filter.q));
     const [rows, total] = await Promise.all([
       query.selectAll('ph').select('pr.name as product_name').orderBy('ph.sort_at', 'desc').orderBy('ph.id', 'desc').limit(filter.limit).offset(filter.offset).execute(),
       query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),

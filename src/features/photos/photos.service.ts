@@ -22,6 +22,7 @@ import { createPreviewer, PREVIEW_SIZES, previewKey, type Previewer } from './ph
 import { photosRepository, searchTerms, type PhotoView } from './photos.repository.js';
 import { sweepOrphans } from './photos.sweep.js';
 import { FileRefusal, receiveFile, type ReceivedFile, type UploadPart } from './photos.upload.js';
+import { inTransaction } from '../../db/database.js';
 
 type Tx = Kysely<Database>;
 
@@ -154,8 +155,11 @@ export function createPhotosService(db: Kysely<Database>, deps: PhotosDeps) {
         if (!pending.length) throw new AppError(400, 'photo-no-files');
         const now = nowIso();
         const ids = new Map<number, number>();
-        const lateDuplicates: string[] = [];
-        await db.transaction().execute(async (trx) => {
+        const lateDuplicates: Array<{ entry: Pending; key: string; existing: PhotoView | undefined }> = [];
+        await inTransaction(db, async (trx) => {
+          // Run again from the start when PostgreSQL retries the transaction: forget the last attempt.
+          ids.clear();
+          lateDuplicates.length = 0;
           // Inside the transaction: a product deleted meanwhile is a 404, not a foreign-key failure.
           if (productId !== undefined) await checkProduct(trx, actor, productId, 'product_id');
           for (const p of pending) {
@@ -184,9 +188,7 @@ export function createPhotosService(db: Kysely<Database>, deps: PhotosDeps) {
             });
             if (id === undefined) {
               // Uploaded by a concurrent request meanwhile: answer with that one.
-              lateDuplicates.push(file.key);
-              const existing = await photosRepository.findBySha(trx, actor.userId, file.sha256);
-              Object.assign(p, { kind: 'dup', of: existing });
+              lateDuplicates.push({ entry: p, key: file.key, existing: await photosRepository.findBySha(trx, actor.userId, file.sha256) });
               continue;
             }
             ids.set(p.index, id);
@@ -194,7 +196,10 @@ export function createPhotosService(db: Kysely<Database>, deps: PhotosDeps) {
           }
         });
         uncommitted.clear();
-        for (const key of lateDuplicates) await storage.delete(key).catch(() => undefined);
+        for (const { entry, key, existing } of lateDuplicates) {
+          Object.assign(entry, { kind: 'dup', of: existing });
+          await storage.delete(key).catch(() => undefined);
+        }
         for (const id of ids.values()) previewer.enqueue(id);
 
         const rows = new Map((await photosRepository.getManyVisible(db, actor.userId, [...ids.values()])).map((r) => [r.id, r]));
@@ -248,7 +253,7 @@ export function createPhotosService(db: Kysely<Database>, deps: PhotosDeps) {
 
     async update(actor: Actor, id: number, patch: PhotoPatch): Promise<PhotoDto> {
       const takenAt = patch.takenAt === undefined || patch.takenAt === null ? patch.takenAt : normaliseTakenAt(patch.takenAt);
-      const dto = await db.transaction().execute(async (trx) => {
+      const dto = await inTransaction(db, async (trx) => {
         const current = await owned(trx, actor, id);
         if (patch.productId !== undefined && patch.productId !== null) await checkProduct(trx, actor, patch.productId, 'productId');
         const moved = patch.productId !== undefined && patch.productId !== current.product_id;
@@ -270,7 +275,7 @@ export function createPhotosService(db: Kysely<Database>, deps: PhotosDeps) {
     async delete(actor: Actor, id: number): Promise<void> {
       const row = await owned(db, actor, id);
       await previewer.settle(id);
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await owned(trx, actor, id);
         await photosRepository.delete(trx, id);
         await audit(trx, actor, 'photo.delete', 'photo', id, { name: row.name });
@@ -294,7 +299,7 @@ export function createPhotosService(db: Kysely<Database>, deps: PhotosDeps) {
     /** A new share link (replacing any earlier one): a random token, stored hashed, shown this once. */
     async share(actor: Actor, id: number) {
       const token = `fmp_${randomBytes(32).toString('base64url')}`;
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await owned(trx, actor, id);
         await photosRepository.update(trx, id, { share_token_hash: sha256(token), updated_at: nowIso() });
         await audit(trx, actor, 'photo.share', 'photo', id);
@@ -303,7 +308,7 @@ export function createPhotosService(db: Kysely<Database>, deps: PhotosDeps) {
     },
 
     async unshare(actor: Actor, id: number): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await owned(trx, actor, id);
         await photosRepository.update(trx, id, { share_token_hash: null, updated_at: nowIso() });
         await audit(trx, actor, 'photo.unshare', 'photo', id);
@@ -342,7 +347,7 @@ export function createPhotosService(db: Kysely<Database>, deps: PhotosDeps) {
 
     /** Makes a photo attached to the product its cover (the previous cover stays attached). */
     async setCover(actor: Actor, productId: number, photoId: number): Promise<PhotoDto> {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         await checkProduct(trx, actor, productId, 'id');
         const photo = await visible(trx, actor, photoId);
         if (photo.product_id !== productId) throw new AppError(409, 'photo-not-attached', {}, 'photoId');
@@ -354,7 +359,7 @@ export function createPhotosService(db: Kysely<Database>, deps: PhotosDeps) {
     },
 
     async clearCover(actor: Actor, productId: number): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await checkProduct(trx, actor, productId, 'id');
         await photosRepository.clearCover(trx, productId);
         await audit(trx, actor, 'product.cover-clear', 'product', productId);

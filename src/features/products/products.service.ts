@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { isUniqueViolation } from '../../db/database.js';
+import { isUniqueViolation, inTransaction } from '../../db/database.js';
 import type { Database } from '../../db/types.js';
 import type { Actor } from '../../lib/actor.js';
 import { AppError, badRequest, conflict, notFound } from '../../lib/errors.js';
@@ -87,8 +87,8 @@ export function createProductsService(db: Kysely<Database>) {
 
   /** The freezer must be the caller's and the box must exist in it. */
   async function checkBox(trx: Tx, actor: Actor, freezerId: number, box: number): Promise<void> {
-    if (!(await freezersRepository.isMember(trx, actor.userId, freezerId))) throw new AppError(404, 'freezer-not-found', {}, 'freezerId');
-    const boxCount = (await freezersRepository.getBoxCount(trx, freezerId)) ?? 0;
+    const boxCount = await freezersRepository.boxCountForMember(trx, actor.userId, freezerId);
+    if (boxCount === undefined) throw new AppError(404, 'freezer-not-found', {}, 'freezerId');
     if (box < 1 || box > boxCount) throw badRequest('box-out-of-range', { boxCount }, 'box');
   }
 
@@ -124,7 +124,7 @@ export function createProductsService(db: Kysely<Database>) {
   /** Runs a write; a slot taken by a concurrent write (the unique index) becomes the same 409 as the check. */
   async function write<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
     try {
-      return await db.transaction().execute(fn);
+      return await inTransaction(db, fn);
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict('slot-taken', { box: '?', slot: '?' }, 'slot');
       throw err;

@@ -8,6 +8,7 @@ import { tokensRepository } from '../tokens/tokens.repository.js';
 import { normalizeEmail, toUserDto, type UserDto } from '../users/users.dto.js';
 import { usersRepository } from '../users/users.repository.js';
 import { sessionsRepository } from './sessions.repository.js';
+import { inTransaction } from '../../db/database.js';
 
 /** Who a request is, once its credential checked out. */
 export interface Authenticated {
@@ -61,7 +62,7 @@ export function createAuthService(db: Kysely<Database>, options: { sessionTtlDay
       const upgradedHash = isLegacyHash(user.password_hash) ? await hashPassword(password) : undefined;
       const secret = newSecret('fms');
       const expiresAt = new Date(Date.now() + options.sessionTtlDays * 86400_000).toISOString();
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         const now = nowIso();
         if (upgradedHash) {
           // Only if it is still the hash that was checked: a concurrent password change wins.
@@ -81,7 +82,7 @@ export function createAuthService(db: Kysely<Database>, options: { sessionTtlDay
     },
 
     async logout(userId: number, sessionId: number, ip: string | null): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await sessionsRepository.delete(trx, sessionId);
         await auditRepository.insert(trx, { userId, action: 'session.delete', objectType: 'session', objectId: sessionId, ip });
       });

@@ -6,6 +6,7 @@ import { newSecret, sha256 } from '../../lib/secrets.js';
 import { nowIso } from '../../lib/time.js';
 import { auditRepository } from '../audit/audit.repository.js';
 import { tokensRepository } from './tokens.repository.js';
+import { inTransaction } from '../../db/database.js';
 
 export interface TokenDto {
   id: number;
@@ -65,7 +66,7 @@ export function createTokensService(db: Kysely<Database>) {
         if (!(at.getTime() > Date.now())) throw new AppError(400, 'expiry-in-past', {}, 'expiresAt');
         expiresAt = at.toISOString();
       }
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const created = await issueToken(trx, actor.userId, { ...input, expiresAt });
         await auditRepository.insert(trx, {
           userId: actor.userId,
@@ -80,7 +81,7 @@ export function createTokensService(db: Kysely<Database>) {
     },
 
     async revoke(actor: Actor, id: number): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         const token = await tokensRepository.getById(trx, actor.userId, id);
         if (!token) throw notFound('token-not-found');
         await tokensRepository.delete(trx, actor.userId, id);

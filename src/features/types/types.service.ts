@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { isForeignKeyViolation, isUniqueViolation } from '../../db/database.js';
+import { isForeignKeyViolation, isUniqueViolation, inTransaction } from '../../db/database.js';
 import type { Database, ProductTypeRow } from '../../db/types.js';
 import type { Language } from '../../i18n/messages.js';
 import type { Actor } from '../../lib/actor.js';
@@ -60,9 +60,7 @@ export function createTypesService(db: Kysely<Database>) {
     async create(actor: Actor, input: TypeInput): Promise<TypeDto> {
       adminOnly(actor);
       const now = nowIso();
-      const row = await db
-        .transaction()
-        .execute(async (trx) => {
+      const row = await inTransaction(db, async (trx) => {
           if (await typesRepository.findByNameIgnoringCase(trx, { nameEn: input.nameEn.trim(), nameFr: input.nameFr.trim() })) throw conflict('type-name-taken');
           const created = await typesRepository.create(trx, {
             name_en: input.nameEn.trim(),
@@ -80,9 +78,7 @@ export function createTypesService(db: Kysely<Database>) {
 
     async update(actor: Actor, id: number, input: Partial<TypeInput>): Promise<TypeDto> {
       adminOnly(actor);
-      const row = await db
-        .transaction()
-        .execute(async (trx) => {
+      const row = await inTransaction(db, async (trx) => {
           const names = {
             ...(input.nameEn !== undefined ? { nameEn: input.nameEn.trim() } : {}),
             ...(input.nameFr !== undefined ? { nameFr: input.nameFr.trim() } : {}),
@@ -106,9 +102,7 @@ export function createTypesService(db: Kysely<Database>) {
 
     async delete(actor: Actor, id: number): Promise<void> {
       adminOnly(actor);
-      await db
-        .transaction()
-        .execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
           const row = await typesRepository.getById(trx, id);
           if (!row) throw notFound('type-not-found');
           const count = await typesRepository.countProducts(trx, id);

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { isUniqueViolation } from '../../db/database.js';
+import { isUniqueViolation, inTransaction } from '../../db/database.js';
 import type { Database } from '../../db/types.js';
 import type { Language } from '../../i18n/messages.js';
 import type { Actor } from '../../lib/actor.js';
@@ -29,7 +29,7 @@ export function createUsersService(db: Kysely<Database>) {
       const email = normalizeEmail(input.email);
       const passwordHash = await hashPassword(input.password);
       try {
-        return await db.transaction().execute(async (trx) => {
+        return await inTransaction(db, async (trx) => {
           const isFirst = (await usersRepository.count(trx)) === 0;
           const now = nowIso();
           const user = await usersRepository.create(trx, {
@@ -65,7 +65,7 @@ export function createUsersService(db: Kysely<Database>) {
     },
 
     async updateMe(actor: Actor, changes: { language?: Language }): Promise<UserDto> {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const user = await usersRepository.update(trx, actor.userId, { ...changes, updated_at: nowIso() });
         if (!user) throw notFound('user-not-found');
         await auditRepository.insert(trx, {
@@ -86,7 +86,7 @@ export function createUsersService(db: Kysely<Database>) {
       if (!user) throw notFound('user-not-found');
       if (!(await verifyPassword(user.password_hash, current))) throw new AppError(400, 'password-wrong', {}, 'currentPassword');
       const passwordHash = await hashPassword(next);
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         const now = nowIso();
         await usersRepository.update(trx, actor.userId, { password_hash: passwordHash, updated_at: now });
         await sessionsRepository.deleteAllForUser(trx, actor.userId, currentSessionId);
