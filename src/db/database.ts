@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import type { Database } from './types.js';
@@ -12,12 +12,35 @@ export type Db = Kysely<Database>;
 /** Opens the configured database through Kysely: the SQLite file (see openSqlite) or a PostgreSQL pool (see openPostgresPool). */
 export function openDatabase(database: DatabaseConfig): Db {
   if (database.kind === 'postgres') return new Kysely<Database>({ dialect: new PostgresDialect({ pool: openPostgresPool(database.url, database.poolMax) }) });
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: openSqlite(database.file) }) });
+  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: openSqlite(database.file) }) });
 }
 
 /** True when this handle (or transaction) talks to PostgreSQL; the few dialect branches of the repositories and migrations ask this. */
 export function isPostgres(db: Kysely<any>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/**
+ * Transactions that take SQLite's write lock when they begin (BEGIN IMMEDIATE), not at their first write.
+ * With several processes on one file (serve --workers N, the CLI beside a server), a deferred transaction
+ * that read first and then writes fails at once with SQLITE_BUSY when another process wrote meanwhile;
+ * an immediate one waits for the lock (busy_timeout) before reading anything.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #settings: SqliteDialectConfig;
+  constructor(settings: SqliteDialectConfig) {
+    super(settings);
+    this.#settings = settings;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#settings);
+  }
 }
 
 const { builtins } = pg.types;

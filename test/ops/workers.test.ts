@@ -52,10 +52,13 @@ describe('serve --workers 2', { timeout: 600_000 }, () => {
     // Both workers answer the writer's trends (without Redis nothing is cached, so no worker keeps a stale answer).
     const personal = async () =>
       Promise.all(Array.from({ length: 6 }, () => getOnNewConnection(`${s.url}/api/v1/trends/personal`, { authorization: `Bearer ${writer.token}` })));
-    for (const answer of await personal()) expect(JSON.parse(answer.body)).toEqual([]);
+    for (const answer of await personal()) expect(JSON.parse(answer.body)).toMatchObject([{ typeId: 1, freq: 40, latest: null }]);
     const takenOut = await Promise.all(added.map((r) => writes.post(`/api/v1/products/${r.body.id}/take-out`, {})));
     expect(takenOut.map((r) => r.status)).toEqual(Array(40).fill(200));
-    for (const answer of await personal()) expect(JSON.parse(answer.body)).toMatchObject([{ typeId: 1, freq: 40 }]);
+    for (const answer of await personal()) expect(JSON.parse(answer.body)[0].latest).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    // One write reaches one worker only; the other worker's answer must not be a stale copy.
+    expect((await writes.post('/api/v1/products', { name: 'one more', typeId: 2, freezerId: freezer.id, box: 1, quantity: 1 })).status).toBe(201);
+    for (const answer of await personal()) expect(JSON.parse(answer.body).map((t: { typeId: number }) => t.typeId).sort()).toEqual([1, 2]);
     expect(new Set(s.logs.filter((l) => l.msg === 'incoming request' && l.req?.url === '/api/v1/trends/personal').map((l) => l.pid as number)).size).toBe(2);
 
     // Metrics are the sum over the workers, on the main port (token) and on the metrics port.
