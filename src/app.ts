@@ -12,7 +12,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { sql } from 'kysely';
 import type { Config } from './config.js';
-import { migrateToLatest, openDatabase, type Db } from './db/database.js';
+import { migrateToLatest, openDatabase, poolStats, type Db } from './db/database.js';
 import { adminRoutes } from './features/admin/admin.routes.js';
 import { freezersRoutes } from './features/freezers/freezers.routes.js';
 import { photosUploadRoutes } from './features/photos/photos-upload.routes.js';
@@ -160,7 +160,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // route template; GET /metrics on this port only behind METRICS_TOKEN. Off, they cost nothing per request.
   const metricsOn = config.metrics.token !== undefined || config.metrics.port !== undefined;
   const metrics = createMetrics(
-    { previewQueueDepth: () => app.services.photos.previewsPending(), previewQueueShared: config.redis !== undefined },
+    {
+      previewQueueDepth: () => app.services.photos.previewsPending(),
+      previewQueueShared: config.redis !== undefined,
+      ...(config.database.kind === 'postgres' ? { poolStats: () => poolStats(db) ?? { total: 0, idle: 0, waiting: 0 } } : {}),
+    },
     { processMetrics: metricsOn },
   );
   app.decorate('metrics', metrics);

@@ -11,8 +11,22 @@ export type Db = Kysely<Database>;
 
 /** Opens the configured database through Kysely: the SQLite file (see openSqlite) or a PostgreSQL pool (see openPostgresPool). */
 export function openDatabase(database: DatabaseConfig): Db {
-  if (database.kind === 'postgres') return new Kysely<Database>({ dialect: new PostgresDialect({ pool: openPostgresPool(database.url, database.poolMax) }) });
+  if (database.kind === 'postgres') {
+    const pool = openPostgresPool(database.url, database.poolMax);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    pools.set(db, pool);
+    return db;
+  }
   return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: openSqlite(database.file) }) });
+}
+
+/** The pg.Pool behind each PostgreSQL handle, for the pool gauges of /metrics. */
+const pools = new WeakMap<Db, pg.Pool>();
+
+/** Connections of the handle's pool right now (PostgreSQL); undefined on SQLite, which has one connection and no pool. */
+export function poolStats(db: Db): { total: number; idle: number; waiting: number } | undefined {
+  const pool = pools.get(db);
+  return pool ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } : undefined;
 }
 
 /** True when this handle (or transaction) talks to PostgreSQL; the few dialect branches of the repositories and migrations ask this. */

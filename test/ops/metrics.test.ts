@@ -42,8 +42,8 @@ describe('GET /metrics behind METRICS_TOKEN', () => {
     expect(sample(text, 'process_cpu_user_seconds_total', {})).toBeGreaterThan(0);
     expect(sample(text, 'nodejs_eventloop_lag_seconds', {})).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'freezer_photo_preview_queue_depth', {})).toBe(0);
-    // SQLite has no pool: no made-up pool numbers.
-    expect(text).not.toContain('freezer_db_pool');
+    // Pool gauges only where there is a pool (PostgreSQL; see 'database pool gauges of a running server').
+    if (server.config.database.kind === 'sqlite') expect(text).not.toContain('freezer_db_pool');
   });
 
   it('labels routes by template only: a seed-API token never appears, unknown URLs are "unmatched"', async () => {
@@ -108,6 +108,27 @@ describe('database pool gauges', () => {
     text = await metrics.text();
     expect(sample(text, 'freezer_db_pool_connections', {})).toBe(10);
     expect(sample(text, 'freezer_db_pool_waiting_requests', {})).toBe(7);
+  });
+});
+
+describe('database pool gauges of a running server', () => {
+  it('follow the PostgreSQL pool, and are absent on SQLite (one connection, no pool)', async () => {
+    const server = await startServer({ METRICS_TOKEN: TOKEN });
+    try {
+      await signUp(server.url); // the pool has opened a connection
+      const text = (await request(server.url, 'GET', '/metrics', { headers: { authorization: `Bearer ${TOKEN}` } })).text;
+      if (server.config.database.kind === 'postgres') {
+        const total = sample(text, 'freezer_db_pool_connections', {});
+        expect(total).toBeGreaterThanOrEqual(1);
+        expect(total).toBeLessThanOrEqual(server.config.database.poolMax);
+        expect(sample(text, 'freezer_db_pool_idle_connections', {})).toBeLessThanOrEqual(total!);
+        expect(sample(text, 'freezer_db_pool_waiting_requests', {})).toBe(0);
+      } else {
+        expect(text).not.toContain('freezer_db_pool_connections');
+      }
+    } finally {
+      await server.close();
+    }
   });
 });
 
