@@ -73,7 +73,8 @@ describe('POST /api/v1/photos', () => {
       const entry = res.body.find((e: any) => e.id === row.id && e.status === 'created');
       expect(sha(fs.readFileSync(path.join(photosDir(), row.storage_key)))).toBe(sha(parts[entry.index]!.data));
     }
-    expect(filesUnder(path.join(photosDir(), '.tmp'))).toEqual([]);
+    // No temporary file is left: previews made in the background meanwhile write theirs there too, and finish.
+    await eventually(() => filesUnder(path.join(photosDir(), '.tmp')).length === 0, 30_000, 'the temporary files to be gone');
 
     // The original comes back byte for byte, with the type its bytes say (the client claimed text/plain).
     const first = await fetchBytes(server.url, created[0].url, user.token);
@@ -176,7 +177,7 @@ describe('POST /api/v1/photos', () => {
     socket.destroy();
     // ...and are taken back out once it has.
     await eventually(() => originals().length === before, 10_000, 'the stored files to be removed');
-    expect(filesUnder(path.join(photosDir(), '.tmp'))).toEqual([]);
+    await eventually(() => filesUnder(path.join(photosDir(), '.tmp')).length === 0, 30_000, 'the temporary files to be gone');
     expect(await rowsOf(user.user.id)).toHaveLength(0);
     expect(await server.app.db.selectFrom('audit_log').select('id').where('user_id', '=', user.user.id).where('action', '=', 'photo.upload').execute()).toHaveLength(0);
   });
