@@ -198,6 +198,8 @@ describe('account pages', () => {
     await s.shot('revoke dialog');
     await confirm.getByRole('button', { name: 'Revoke' }).click();
     await page.getByText('Token “kitchen pi” revoked.').waitFor();
+    // The list reloads after the notice: wait for the row to leave (it times out, failing the test, if it stays).
+    await tokens.getByRole('listitem').filter({ hasText: 'kitchen pi' }).waitFor({ state: 'detached', timeout: 10_000 });
     expect(await tokens.getByRole('listitem').filter({ hasText: 'kitchen pi' }).count()).toBe(0);
     expect((await api.get('/api/v1/freezers')).status).toBe(401);
 
