@@ -94,7 +94,8 @@ describe('admin panel', () => {
     await a.page.getByRole('button', { name: 'Delete unused thing' }).click();
     await a.page.getByRole('dialog', { name: 'Delete the type “unused thing”?' }).getByRole('button', { name: 'Delete' }).click();
     await a.page.getByRole('status').filter({ hasText: 'Type “unused thing” deleted.' }).waitFor();
-    expect(await a.page.getByRole('row', { name: /unused thing/ }).count()).toBe(0);
+    // The list reloads after the notice: poll until it has.
+    await expect.poll(() => a.page.getByRole('row', { name: /unused thing/ }).count(), { timeout: 10_000 }).toBe(0);
     await a.shot('unused type deleted');
     await a.close();
   }, 120_000);

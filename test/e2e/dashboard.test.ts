@@ -88,7 +88,8 @@ describe('dashboard', () => {
     const del = page.getByRole('dialog', { name: 'Delete the freezer “Cellar chest”?' });
     await del.getByRole('button', { name: 'Delete' }).click();
     await page.getByText('Freezer “Cellar chest” deleted.').waitFor();
-    expect(await page.getByRole('article', { name: 'Cellar chest' }).count()).toBe(0);
+    // The list reloads after the notice: poll until it has.
+    await expect.poll(() => page.getByRole('article', { name: 'Cellar chest' }).count(), { timeout: 10_000 }).toBe(0);
     expect(((await account.api.get('/api/v1/freezers')).body as unknown[]).length).toBe(1);
 
     // A product in box 3 (over the API), taken out: the freezer now has a history.
