@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -197,4 +198,16 @@ export async function databaseDigest(db: Kysely<any>): Promise<{ digest: string;
     hash.update(`${name}\n${rows.map((row) => JSON.stringify(row)).sort().join('\n')}\n`);
   }
   return { digest: hash.digest('hex'), tables };
+}
+
+/** A loopback port nobody listens on right now, for a server started as a separate process. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
 }

@@ -1,7 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +8,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, request, signUp, uniqueEmail } from '../helpers.js';
+import { client, freePort, request, signUp, uniqueEmail } from '../helpers.js';
 import { fetchBytes, jpeg, upload } from '../photos/photo-helpers.js';
 
 /**
@@ -49,16 +48,6 @@ let nginxLog: string[] = [];
 let proxyUrl = '';
 const instances: Instance[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
