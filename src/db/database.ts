@@ -17,7 +17,27 @@ export function openDatabase(database: DatabaseConfig): Db {
     pools.set(db, pool);
     return db;
   }
-  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: openSqlite(database.file) }) });
+  const sqlite = openSqlite(database.file);
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  sqliteHandles.set(db, sqlite);
+  return db;
+}
+
+/** The better-sqlite3 connection behind each SQLite handle (its one connection). */
+const sqliteHandles = new WeakMap<Db, SQLite.Database>();
+
+/** The transactions of inTransaction running now on SQLite, with their connection. */
+const sqliteTransactions = new WeakMap<Kysely<any>, SQLite.Database>();
+
+/**
+ * The SQLite connection of a transaction of inTransaction while its function runs; undefined otherwise
+ * (PostgreSQL, a plain handle, a transaction that has ended). While it runs, the transaction holds the
+ * one connection (Kysely's driver lets nobody else use it until the commit or rollback), and
+ * better-sqlite3 runs each statement to its end before returning, so running a statement directly on it
+ * is what Kysely's SQLite connection would do, minus the executor around it (see prepared.ts).
+ */
+export function sqliteOfTransaction(db: Kysely<any>): SQLite.Database | undefined {
+  return sqliteTransactions.get(db);
 }
 
 /** The pg.Pool behind each PostgreSQL handle, for the pool gauges of /metrics. */
@@ -150,7 +170,17 @@ const MAX_ATTEMPTS = 30;
  * therefore only have effects inside the database, or reset its own state when it starts).
  */
 export async function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
-  if (!isPostgres(db)) return db.transaction().execute(fn);
+  if (!isPostgres(db)) {
+    const sqlite = sqliteHandles.get(db);
+    return db.transaction().execute(async (trx) => {
+      if (sqlite) sqliteTransactions.set(trx, sqlite);
+      try {
+        return await fn(trx);
+      } finally {
+        sqliteTransactions.delete(trx);
+      }
+    });
+  }
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await db.transaction().setIsolationLevel('serializable').execute(fn);

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/types.js';
+import { prepareQuery } from '../../db/prepared.js';
+import type { AuditRow, Database } from '../../db/types.js';
 import { nowIso } from '../../lib/time.js';
 
 export interface AuditEntry {
@@ -20,20 +21,30 @@ export interface AuditFilter {
   offset: number;
 }
 
+/** Compiled once (see prepared.ts): every write adds an entry. */
+const insertEntry = prepareQuery((db, p: Omit<AuditRow, 'id'>) =>
+  db.insertInto('audit_log').values({
+    user_id: p.user_id,
+    action: p.action,
+    object_type: p.object_type,
+    object_id: p.object_id,
+    ip: p.ip,
+    details: p.details,
+    created_at: p.created_at,
+  }),
+);
+
 export const auditRepository = {
   async insert(db: Kysely<Database>, entry: AuditEntry): Promise<void> {
-    await db
-      .insertInto('audit_log')
-      .values({
-        user_id: entry.userId,
-        action: entry.action,
-        object_type: entry.objectType,
-        object_id: entry.objectId === null ? null : String(entry.objectId),
-        ip: entry.ip,
-        details: entry.details ? JSON.stringify(entry.details) : null,
-        created_at: nowIso(),
-      })
-      .execute();
+    await insertEntry.execute(db, {
+      user_id: entry.userId,
+      action: entry.action,
+      object_type: entry.objectType,
+      object_id: entry.objectId === null ? null : String(entry.objectId),
+      ip: entry.ip,
+      details: entry.details ? JSON.stringify(entry.details) : null,
+      created_at: nowIso(),
+    });
   },
 
   async list(db: Kysely<Database>, filter: AuditFilter) {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { prepareQuery } from '../../db/prepared.js';
 import type { Database, FreezerRow } from '../../db/types.js';
 
 export interface FreezerWithCounts extends FreezerRow {
@@ -18,6 +19,22 @@ function withCounts(db: Kysely<Database>, userId: number) {
     ])
     .groupBy(['freezers.id', 'freezers.name', 'freezers.box_count', 'freezers.created_at', 'freezers.updated_at']);
 }
+
+// Queries of the product write path, compiled once (see prepared.ts).
+
+const boxCountOfMember = prepareQuery((db, p: { userId: number; id: number }) =>
+  db
+    .selectFrom('freezers as f')
+    .innerJoin('freezer_members as m', (join) => join.onRef('m.freezer_id', '=', 'f.id').on('m.user_id', '=', p.userId))
+    .select('f.box_count')
+    .where('f.id', '=', p.id),
+);
+
+const boxCountOf = prepareQuery((db, p: { id: number }) => db.selectFrom('freezers').select('box_count').where('id', '=', p.id));
+
+const usedSlotsOfBox = prepareQuery((db, p: { id: number; box: number }) =>
+  db.selectFrom('products').select(['box', 'slot']).where('freezer_id', '=', p.id).where('date_out', 'is', null).where('box', '=', p.box).orderBy('box').orderBy('slot'),
+);
 
 export const freezersRepository = {
   /** The freezers the user is a member of, with what is inside them. */
@@ -39,12 +56,7 @@ export const freezersRepository = {
 
   /** The box count of a freezer the user is a member of; undefined when not a member (or no such freezer). One query. */
   async boxCountForMember(db: Kysely<Database>, userId: number, id: number): Promise<number | undefined> {
-    const row = await db
-      .selectFrom('freezers as f')
-      .innerJoin('freezer_members as m', (join) => join.onRef('m.freezer_id', '=', 'f.id').on('m.user_id', '=', userId))
-      .select('f.box_count')
-      .where('f.id', '=', id)
-      .executeTakeFirst();
+    const row = await boxCountOfMember.executeTakeFirst(db, { userId, id });
     return row?.box_count;
   },
 
@@ -62,7 +74,7 @@ export const freezersRepository = {
   },
 
   async getBoxCount(db: Kysely<Database>, id: number): Promise<number | undefined> {
-    const row = await db.selectFrom('freezers').select('box_count').where('id', '=', id).executeTakeFirst();
+    const row = await boxCountOf.executeTakeFirst(db, { id });
     return row?.box_count;
   },
 
@@ -104,6 +116,7 @@ export const freezersRepository = {
 
   /** (box, slot) of every product inside the freezer, ordered. */
   usedSlots(db: Kysely<Database>, id: number, box?: number): Promise<Array<{ box: number; slot: number }>> {
+    if (box !== undefined) return usedSlotsOfBox.execute(db, { id, box });
     let query = db.selectFrom('products').select(['box', 'slot']).where('freezer_id', '=', id).where('date_out', 'is', null);
     if (box !== undefined) query = query.where('box', '=', box);
     return query.orderBy('box').orderBy('slot').execute();

@@ -1,12 +1,25 @@
 import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import { prepareQuery, type PreparedQuery } from '../../db/prepared.js';
 import { containsText } from '../../db/sql.js';
-import type { Database, NewProductRow, ProductRow, ProductUpdate } from '../../db/types.js';
+import type { Database, ProductRow, ProductUpdate } from '../../db/types.js';
 
 /** A product row with the names the API shows next to it. */
 export interface ProductView extends ProductRow {
   type_name_en: string;
   type_name_fr: string;
   freezer_name: string;
+}
+
+/** Every column of a new product row (the id comes from the database). */
+export type NewProduct = Omit<ProductRow, 'id'>;
+
+/** What putting a product into a freezer needs: the freezer as its member sees it, and the type (absent when unknown). */
+export interface Placement {
+  box_count: number;
+  freezer_name: string;
+  period_months: number | null;
+  type_name_en: string | null;
+  type_name_fr: string | null;
 }
 
 export type ProductStatus = 'inside' | 'outside' | 'all';
@@ -73,6 +86,74 @@ function applyFilter(query: Visible, filter: ProductFilter): Visible {
   return q;
 }
 
+// The queries of the write path, compiled once (see prepared.ts); the same SQL as building them each time.
+
+const viewById = prepareQuery((db, p: { userId: number; id: number }) => selectView(visibleTo(db, p.userId).where('p.id', '=', p.id)));
+
+const placementQuery = prepareQuery((db, p: { userId: number; freezerId: number; typeId: number }) =>
+  db
+    .selectFrom('freezers as f')
+    .innerJoin('freezer_members as m', (join) => join.onRef('m.freezer_id', '=', 'f.id').on('m.user_id', '=', p.userId))
+    .leftJoin('product_types as t', (join) => join.on('t.id', '=', p.typeId))
+    .select(['f.box_count', 'f.name as freezer_name', 't.period_months', 't.name_en as type_name_en', 't.name_fr as type_name_fr'])
+    .where('f.id', '=', p.freezerId),
+);
+
+const insideAt = prepareQuery((db, p: { freezerId: number; box: number; slot: number }) =>
+  db.selectFrom('products').select('id').where('freezer_id', '=', p.freezerId).where('box', '=', p.box).where('slot', '=', p.slot).where('date_out', 'is', null),
+);
+
+const insertRow = prepareQuery((db, p: NewProduct) =>
+  db
+    .insertInto('products')
+    .values({
+      user_id: p.user_id,
+      freezer_id: p.freezer_id,
+      type_id: p.type_id,
+      name: p.name,
+      description: p.description,
+      box: p.box,
+      slot: p.slot,
+      date_in: p.date_in,
+      date_out: p.date_out,
+      period_months: p.period_months,
+      due_date: p.due_date,
+      quantity: p.quantity,
+      source_product_id: p.source_product_id,
+      created_at: p.created_at,
+      updated_at: p.updated_at,
+    })
+    .returning('id'),
+);
+
+const countedAs = prepareQuery((db, p: { id: number }) => db.selectFrom('products').select(['type_id', 'source_product_id']).where('id', '=', p.id));
+
+const typeCountUpsert = prepareQuery((db, p: { typeId: number; delta: number }) =>
+  db
+    .insertInto('product_type_counts')
+    .values({ type_id: p.typeId, freq: p.delta })
+    .onConflict((oc) => oc.column('type_id').doUpdateSet((eb) => ({ freq: eb(eb.ref('product_type_counts.freq'), '+', eb.ref('excluded.freq')) }))),
+);
+
+/** UPDATE products SET <these columns> WHERE id = ?, one compiled query per set of columns changed. */
+const updates = new Map<string, PreparedQuery<Record<string, unknown>, unknown>>();
+
+function updateOf(columns: string[]): PreparedQuery<Record<string, unknown>, unknown> {
+  const key = columns.join(',');
+  let query = updates.get(key);
+  if (!query) {
+    // The id is a parameter of its own: `id` could be a column changed too.
+    query = prepareQuery((db, p: Record<string, unknown>) =>
+      db
+        .updateTable('products')
+        .set(Object.fromEntries(columns.map((column) => [column, p[column]])) as ProductUpdate)
+        .where('id', '=', p['$id'] as number),
+    );
+    updates.set(key, query);
+  }
+  return query;
+}
+
 export const productsRepository = {
   async list(db: Kysely<Database>, userId: number, filter: ProductFilter): Promise<{ rows: ProductView[]; total: number }> {
     const base = applyFilter(visibleTo(db, userId), filter);
@@ -87,31 +168,35 @@ export const productsRepository = {
   },
 
   async getForMember(db: Kysely<Database>, userId: number, id: number): Promise<ProductView | undefined> {
-    return (await selectView(visibleTo(db, userId).where('p.id', '=', id)).executeTakeFirst()) as ProductView | undefined;
+    return (await viewById.executeTakeFirst(db, { userId, id })) as ProductView | undefined;
+  },
+
+  /**
+   * For a new product: the box count and name of the freezer when the user is a member of it (undefined
+   * otherwise), with the type's period and names (null when there is no such type). One query.
+   */
+  placement(db: Kysely<Database>, userId: number, freezerId: number, typeId: number): Promise<Placement | undefined> {
+    return placementQuery.executeTakeFirst(db, { userId, freezerId, typeId });
   },
 
   /** The product inside this slot, if any. */
-  async findInsideAt(db: Kysely<Database>, freezerId: number, box: number, slot: number): Promise<{ id: number } | undefined> {
-    return db
-      .selectFrom('products')
-      .select('id')
-      .where('freezer_id', '=', freezerId)
-      .where('box', '=', box)
-      .where('slot', '=', slot)
-      .where('date_out', 'is', null)
-      .executeTakeFirst();
+  findInsideAt(db: Kysely<Database>, freezerId: number, box: number, slot: number): Promise<{ id: number } | undefined> {
+    return insideAt.executeTakeFirst(db, { freezerId, box, slot });
   },
 
-  async insert(db: Kysely<Database>, row: NewProductRow): Promise<number> {
-    const created = await db.insertInto('products').values(row).returning('id').executeTakeFirstOrThrow();
-    if (row.source_product_id == null) await adjustTypeCount(db, row.type_id, 1);
+  async insert(db: Kysely<Database>, row: NewProduct): Promise<number> {
+    const created = await insertRow.executeTakeFirst(db, row);
+    if (!created) throw new Error('insert into products returned no id');
+    if (row.source_product_id === null) await adjustTypeCount(db, row.type_id, 1);
     return created.id;
   },
 
   async update(db: Kysely<Database>, id: number, changes: ProductUpdate): Promise<void> {
     const countsChange = changes.type_id !== undefined || changes.source_product_id !== undefined;
-    const before = countsChange ? await db.selectFrom('products').select(['type_id', 'source_product_id']).where('id', '=', id).executeTakeFirst() : undefined;
-    await db.updateTable('products').set(changes).where('id', '=', id).execute();
+    const before = countsChange ? await countedAs.executeTakeFirst(db, { id }) : undefined;
+    // Like Kysely's set(): a column given as undefined is left as it is.
+    const columns = Object.keys(changes).filter((column) => changes[column as keyof ProductUpdate] !== undefined);
+    if (columns.length > 0) await updateOf(columns).execute(db, { ...changes, $id: id });
     if (before) {
       const typeAfter = (changes.type_id as number | undefined) ?? before.type_id;
       const countedAfter = (changes.source_product_id === undefined ? before.source_product_id : changes.source_product_id) === null;
@@ -139,9 +224,5 @@ export const productsRepository = {
  * repository, so the general trend never reads a stale count.
  */
 async function adjustTypeCount(db: Kysely<Database>, typeId: number, delta: number): Promise<void> {
-  await db
-    .insertInto('product_type_counts')
-    .values({ type_id: typeId, freq: delta })
-    .onConflict((oc) => oc.column('type_id').doUpdateSet((eb) => ({ freq: eb(eb.ref('product_type_counts.freq'), '+', eb.ref('excluded.freq')) })))
-    .execute();
+  await typeCountUpsert.execute(db, { typeId, delta });
 }

@@ -159,11 +159,15 @@ export function createProductsService(db: Kysely<Database>) {
       const dateIn = input.dateIn === undefined ? todayUtc() : parseDate(input.dateIn, 'dateIn');
       checkDates(dateIn, null);
       return write(async (trx) => {
-        await checkBox(trx, actor, input.freezerId, input.box);
-        const periodMonths = await periodOf(trx, input.typeId, input.periodMonths);
+        // The checks of checkBox then periodOf, in that order, from one query.
+        const place = await productsRepository.placement(trx, actor.userId, input.freezerId, input.typeId);
+        if (place === undefined) throw new AppError(404, 'freezer-not-found', {}, 'freezerId');
+        if (input.box < 1 || input.box > place.box_count) throw badRequest('box-out-of-range', { boxCount: place.box_count }, 'box');
+        if (place.period_months === null || place.type_name_en === null || place.type_name_fr === null) throw badRequest('type-not-found', {}, 'typeId');
+        const periodMonths = input.periodMonths ?? place.period_months;
         const slot = await placeSlot(trx, input.freezerId, input.box, input.slot);
         const now = nowIso();
-        const id = await productsRepository.insert(trx, {
+        const row = {
           user_id: actor.userId,
           freezer_id: input.freezerId,
           type_id: input.typeId,
@@ -179,9 +183,12 @@ export function createProductsService(db: Kysely<Database>) {
           source_product_id: null,
           created_at: now,
           updated_at: now,
-        });
+        };
+        const id = await productsRepository.insert(trx, row);
         await audit(trx, actor, 'product.create', id, { freezerId: input.freezerId, box: input.box, slot });
-        return dto(trx, actor, id);
+        // What reading it back would answer: the row as written, with the names read above.
+        const view: ProductView = { id, ...row, type_name_en: place.type_name_en, type_name_fr: place.type_name_fr, freezer_name: place.freezer_name };
+        return toProductDto(view, actor.language, todayUtc());
       });
     },
 
@@ -257,12 +264,16 @@ export function createProductsService(db: Kysely<Database>) {
         if (date < current.date_in) throw badRequest('date-out-before-in', { dateIn: current.date_in }, 'date');
         if (date > latestToday()) throw badRequest('date-out-future', {}, 'date');
         const now = nowIso();
-        let takenId = id;
+        // What reading them back would answer: the rows as written (the product's names do not change here).
+        let product: ProductView;
+        let takenOut: ProductView;
         if (portions === current.quantity) {
           await productsRepository.update(trx, id, { date_out: date, updated_at: now });
+          product = { ...current, date_out: date, updated_at: now };
+          takenOut = product;
         } else {
           await productsRepository.update(trx, id, { quantity: current.quantity - portions, updated_at: now });
-          takenId = await productsRepository.insert(trx, {
+          const taken = {
             user_id: actor.userId,
             freezer_id: current.freezer_id,
             type_id: current.type_id,
@@ -278,10 +289,15 @@ export function createProductsService(db: Kysely<Database>) {
             source_product_id: id,
             created_at: now,
             updated_at: now,
-          });
+          };
+          const takenId = await productsRepository.insert(trx, taken);
+          product = { ...current, quantity: current.quantity - portions, updated_at: now };
+          takenOut = { ...current, ...taken, id: takenId };
         }
-        await audit(trx, actor, 'product.take-out', id, { portions, date, historyId: takenId });
-        return { product: await dto(trx, actor, id), takenOut: await dto(trx, actor, takenId) };
+        await audit(trx, actor, 'product.take-out', id, { portions, date, historyId: takenOut.id });
+        const today = todayUtc();
+        const productDto = toProductDto(product, actor.language, today);
+        return { product: productDto, takenOut: takenOut === product ? productDto : toProductDto(takenOut, actor.language, today) };
       });
     },
 

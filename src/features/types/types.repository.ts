@@ -1,5 +1,9 @@
 import type { Kysely } from 'kysely';
+import { prepareQuery } from '../../db/prepared.js';
 import type { Database, ProductTypeRow } from '../../db/types.js';
+
+/** Compiled once (see prepared.ts): a product's change of type looks its type up. */
+const byId = prepareQuery((db, p: { id: number }) => db.selectFrom('product_types').selectAll().where('id', '=', p.id));
 
 export const typesRepository = {
   list(db: Kysely<Database>): Promise<ProductTypeRow[]> {
@@ -7,7 +11,7 @@ export const typesRepository = {
   },
 
   getById(db: Kysely<Database>, id: number): Promise<ProductTypeRow | undefined> {
-    return db.selectFrom('product_types').selectAll().where('id', '=', id).executeTakeFirst();
+    return byId.executeTakeFirst(db, { id });
   },
 
   create(db: Kysely<Database>, row: Omit<ProductTypeRow, 'id'>): Promise<ProductTypeRow> {
