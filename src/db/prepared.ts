@@ -25,6 +25,8 @@ export interface PreparedQuery<P, R> {
   /** Every row of the answer (none for a write without RETURNING). */
   execute(db: Kysely<Database>, params: P): Promise<R[]>;
   executeTakeFirst(db: Kysely<Database>, params: P): Promise<R | undefined>;
+  /** The SQL and parameters a run with these values sends (what building the query with them would compile to). */
+  compile(db: Kysely<Database>, params: P): { sql: string; parameters: readonly unknown[] };
 }
 
 /**
@@ -67,6 +69,10 @@ export function prepareQuery<P extends Record<string, unknown>, R>(build: (db: K
     execute,
     async executeTakeFirst(db, params) {
       return (await execute(db, params))[0];
+    },
+    compile(db, params) {
+      const query = compiled(db);
+      return { sql: query.sql, parameters: valuesOf(query, params) };
     },
   };
 }

@@ -230,6 +230,42 @@ describe('products: create', () => {
   });
 });
 
+describe('products: create answers what reading it back answers', () => {
+  // The answer of a create is built from the values written, not read back: it must be the same product.
+  it('for every field, in English and in French, with and without the optional fields', async () => {
+    for (const language of ['en', 'fr'] as const) {
+      const user = await signUp(server.url, { language });
+      const freezer = await newFreezer(user.api, 'Chest', 3);
+      const answers = [
+        await putIn(user.api, freezer.id, 2, { name: '  Bouillon  ', typeId: FISH, quantity: 3 }),
+        await putIn(user.api, freezer.id, 2, { name: 'Sorbet', description: 'citron', typeId: SORBET, slot: 7, dateIn: '2018-01-31', periodMonths: 1, quantity: 2 }),
+        // Overdue: went in long ago with the type's default period.
+        await putIn(user.api, freezer.id, 3, { name: 'Pain', typeId: BREAD, dateIn: '2019-05-04T08:15:00+02:00' }),
+      ];
+      for (const answer of answers) {
+        const read = await user.api.get(`/api/v1/products/${answer.id}`);
+        expect(read.status).toBe(200);
+        expect(answer).toEqual(read.body);
+      }
+      expect(answers[0]).toMatchObject({ name: 'Bouillon', description: '', slot: 1, typeName: language === 'fr' ? 'poisson' : 'fish', freezerName: 'Chest', addedBy: user.user.id });
+      expect(answers[2]).toMatchObject({ overdue: true, inside: true, periodMonths: 3 });
+    }
+  });
+
+  it('checks the freezer, then the box, then the type, as before (one query now)', async () => {
+    const { api, freezer } = await setup(2);
+    const other = await setup(2);
+    // Another user's freezer with an unknown type and a bad box: the freezer is what is wrong first.
+    expect(expectProblem(await api.post('/api/v1/products', { name: 'x', typeId: 999, freezerId: other.freezer.id, box: 9, quantity: 1 }), 404).type).toContain('freezer-not-found');
+    // A bad box and an unknown type: the box first.
+    const badBox = expectProblem(await api.post('/api/v1/products', { name: 'x', typeId: 999, freezerId: freezer.id, box: 3, quantity: 1 }), 400);
+    expect(badBox.errors?.[0]?.field).toBe('box');
+    const badType = expectProblem(await api.post('/api/v1/products', { name: 'x', typeId: 999, freezerId: freezer.id, box: 2, quantity: 1 }), 400);
+    expect(badType.errors?.[0]?.field).toBe('typeId');
+    expect(await countProducts(api)).toBe(0);
+  });
+});
+
 describe('products: change (PATCH)', () => {
   it('renames and changes the description', async () => {
     const { api, freezer } = await setup();

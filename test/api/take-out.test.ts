@@ -149,6 +149,32 @@ describe('take-out', () => {
   });
 });
 
+describe('take-out answers what reading it back answers', () => {
+  // The answer is built from the values written, not read back: it must be the same products.
+  it('partial and full take-outs by a member who is not the owner, in French', async () => {
+    const owner = await setup(3);
+    const member = await signUp(server.url, { language: 'fr' });
+    await server.app.db.insertInto('freezer_members').values({ freezer_id: owner.freezer.id, user_id: member.user.id, role: 'member', created_at: new Date().toISOString() }).execute();
+    const p = await putIn(owner.api, owner.freezer.id, 2, { slot: 4, quantity: 3, name: 'Chili', description: 'hot', dateIn: '2018-02-05', periodMonths: 2 });
+
+    const partial = await member.api.post(`/api/v1/products/${p.id}/take-out`, { portions: 2, date: '2018-03-01' });
+    expect(partial.status, partial.text).toBe(200);
+    expect(partial.body.product).toEqual(await get(member.api, p.id));
+    expect(partial.body.takenOut).toEqual(await get(member.api, partial.body.takenOut.id));
+    // The product stays the owner's; the history row was written by the member.
+    expect(partial.body.product).toMatchObject({ addedBy: owner.user.id, quantity: 1, typeName: 'soupe', overdue: true });
+    expect(partial.body.takenOut).toMatchObject({ addedBy: member.user.id, quantity: 2, sourceProductId: p.id, typeName: 'soupe', inside: false });
+
+    const full = await member.api.post(`/api/v1/products/${p.id}/take-out`);
+    expect(full.status, full.text).toBe(200);
+    expect(full.body.product).toEqual(await get(member.api, p.id));
+    expect(full.body.takenOut).toEqual(full.body.product);
+    expect(full.body.product).toMatchObject({ quantity: 1, inside: false, overdue: false, dateOut: today() });
+    // The owner reads the same, in English.
+    expect(await get(owner.api, p.id)).toEqual({ ...full.body.product, typeName: 'soup' });
+  });
+});
+
 describe('undo take-out', () => {
   it('undoing a partial take-out puts the portions back and removes the history row', async () => {
     const { api, freezer } = await setup();
