@@ -17,7 +17,22 @@ export function openDatabase(database: DatabaseConfig): Db {
     pools.set(db, pool);
     return db;
   }
-  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: openSqlite(database.file) }) });
+  const sqlite = openSqlite(database.file);
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  const dataVersion = sqlite.prepare('pragma data_version').pluck();
+  dataVersions.set(db, () => dataVersion.get() as number);
+  return db;
+}
+
+const dataVersions = new WeakMap<Db, () => number>();
+
+/**
+ * SQLite: a function answering a number that changes whenever another connection (the CLI, another
+ * process) commits to the file, never for this handle's own writes (`PRAGMA data_version`, a few
+ * microseconds). Undefined on PostgreSQL.
+ */
+export function externalDataVersion(db: Db): (() => number) | undefined {
+  return dataVersions.get(db);
 }
 
 /** The pg.Pool behind each PostgreSQL handle, for the pool gauges of /metrics. */

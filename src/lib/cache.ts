@@ -44,6 +44,11 @@ export interface Cache {
   invalidate(change: CacheChange): Promise<void>;
   stats(): CacheStats;
   close(): Promise<void>;
+  /**
+   * True for the in-process store of a single instance: it sees every write made through this process at
+   * once, so it may also hold what must never outlive a write by a moment (the credentials of auth.service).
+   */
+  readonly inProcess: boolean;
 }
 
 /** The generation names an answer of this scope depends on. */
@@ -56,9 +61,21 @@ function changedNames(change: CacheChange): string[] {
   return ['all', ...(change.everyone ? ['shared'] : []), ...new Set(change.userIds.map((id) => `u:${id}`))];
 }
 
+export interface MemoryCacheOptions {
+  /** 0: nothing is kept (every answer is computed). Default 2,000. */
+  maxEntries?: number;
+  now?: () => number;
+  /**
+   * A number that changes when another process wrote to the database (SQLite's `PRAGMA data_version`):
+   * part of every key, so a write by the CLI or another program retires every answer at once.
+   */
+  externalVersion?: () => number;
+}
+
 /** In-process cache: least recently used entries go first past maxEntries; entries also expire. */
-export function createMemoryCache(options: { maxEntries?: number; now?: () => number } = {}): Cache {
+export function createMemoryCache(options: MemoryCacheOptions = {}): Cache {
   const maxEntries = options.maxEntries ?? 2000;
+  const externalVersion = options.externalVersion ?? (() => 0);
   const now = options.now ?? Date.now;
   const entries = new Map<string, { value: unknown; expires: number }>();
   // One counter per user who ever wrote, plus two: bounded by the number of accounts.
@@ -68,7 +85,7 @@ export function createMemoryCache(options: { maxEntries?: number; now?: () => nu
   return {
     async remember(namespace, scope, key, ttlMs, compute, keep) {
       const gens = generationNames(scope).map((name) => generations.get(name) ?? 0);
-      const k = `${namespace}\u0000${gens.join('.')}\u0000${scope.kind === 'user' ? scope.userId : '*'}\u0000${key}`;
+      const k = `${namespace}\u0000${externalVersion()}.${gens.join('.')}\u0000${scope.kind === 'user' ? scope.userId : '*'}\u0000${key}`;
       const entry = entries.get(k);
       if (entry) {
         entries.delete(k);
@@ -97,6 +114,7 @@ export function createMemoryCache(options: { maxEntries?: number; now?: () => nu
     async close() {
       entries.clear();
     },
+    inProcess: maxEntries > 0,
   };
 }
 
@@ -188,6 +206,7 @@ export function createRedisCache(redis: Redis, prefix: string, log: { warn(obj: 
       }
     },
     stats: () => ({ ...stats }),
+    inProcess: false,
     async close() {
       if (retry) clearInterval(retry);
       await flush().catch(() => undefined);
