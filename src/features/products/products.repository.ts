@@ -68,7 +68,14 @@ function applyFilter(query: Visible, filter: ProductFilter): Visible {
   if (filter.dueBy) q = q.where('p.due_date', '>=', filter.today).where('p.due_date', '<=', filter.dueBy);
   if (filter.q) {
     const text = filter.q;
-    q = q.where((eb) => eb.or([containsText('p.name', text), containsText('p.description', text), containsText('t.name_en', text), containsText('t.name_fr', text)]));
+    // The type names are matched once per query (43 types), not once per product row.
+    q = q.where((eb) =>
+      eb.or([
+        containsText('p.name', text),
+        containsText('p.description', text),
+        eb('p.type_id', 'in', eb.selectFrom('product_types as st').select('st.id').where((inner) => inner.or([containsText('st.name_en', text), containsText('st.name_fr', text)]))),
+      ]),
+    );
   }
   return q;
 }
