@@ -4,7 +4,6 @@ import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -12,7 +11,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { sql } from 'kysely';
 import type { Config } from './config.js';
-import { migrateToLatest, openDatabase, poolStats, type Db } from './db/database.js';
+import { externalDataVersion, migrateToLatest, openDatabase, poolStats, type Db } from './db/database.js';
 import { adminRoutes } from './features/admin/admin.routes.js';
 import { freezersRoutes } from './features/freezers/freezers.routes.js';
 import { photosUploadRoutes } from './features/photos/photos-upload.routes.js';
@@ -36,6 +35,7 @@ import { PROBLEM_CONTENT_TYPE, clientErrorHandler, problem, registerErrorHandlin
 import { registerJsonBody } from './plugins/json-body.js';
 import { loggerOptions } from './plugins/logging.js';
 import { createMetrics, registerMetrics } from './plugins/metrics.js';
+import { registerResponseHeaders } from './plugins/security-headers.js';
 import { registerValidators } from './plugins/validation.js';
 import { createServices } from './services.js';
 
@@ -129,7 +129,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const redis = config.redis ? await connectRedis(config.redis) : undefined;
   // Without Redis, the workers of `serve --workers N` would each keep answers that a write through another
   // worker cannot invalidate: then nothing is cached rather than something stale served.
-  const cache = redis && config.redis ? createRedisCache(redis, config.redis.prefix, app.log) : createMemoryCache(config.workers > 1 ? { maxEntries: 0 } : {});
+  const db: Db = openDatabase(config.database);
+  app.addHook('onClose', async () => {
+    await db.destroy();
+  });
+  const externalVersion = externalDataVersion(db);
+  const cache =
+    redis && config.redis
+      ? createRedisCache(redis, config.redis.prefix, app.log)
+      : createMemoryCache(config.workers > 1 ? { maxEntries: 0 } : externalVersion ? { externalVersion } : {});
   const bullmq = redis ? await import('bullmq') : undefined;
   app.addHook('onClose', async () => {
     await cache.close();
@@ -137,11 +145,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   /** A rate limiter's counters: in Redis (one count for every instance) under their own key space, else in process. */
   const rateLimitStore = (name: string) => (redis && config.redis ? { redis, nameSpace: `${config.redis.prefix}rate:${name}:`, skipOnError: true } : {});
-
-  const db: Db = openDatabase(config.database);
-  app.addHook('onClose', async () => {
-    await db.destroy();
-  });
   if (options.migrate !== false) await migrateToLatest(db);
 
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log: app.log });
@@ -175,14 +178,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // JSON only: a text/plain body on a JSON route is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
   registerJsonBody(app);
-  app.addHook('onSend', async (request, reply, payload) => {
-    reply.header('x-request-id', request.id);
-    return payload;
-  });
   registerCacheInvalidation(app);
 
   const https = config.publicUrl.startsWith('https:') || config.tls !== undefined;
-  await app.register(helmet, {
+  registerResponseHeaders(app, {
     contentSecurityPolicy: {
       directives: {
         'img-src': ["'self'", 'data:', 'blob:'],

@@ -19,8 +19,33 @@ export function openDatabase(database: DatabaseConfig): Db {
   }
   const sqlite = openSqlite(database.file);
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  const dataVersion = sqlite.prepare('pragma data_version').pluck();
+  // Read once per turn of the event loop: every request handled in a turn arrived before it began, so
+  // none of them can follow a commit made after the first read (and the read costs about 10 µs).
+  let current: number | undefined;
+  const forget = () => {
+    current = undefined;
+  };
+  dataVersions.set(db, () => {
+    if (current === undefined) {
+      current = dataVersion.get() as number;
+      setImmediate(forget);
+    }
+    return current;
+  });
   sqliteHandles.set(db, sqlite);
   return db;
+}
+
+const dataVersions = new WeakMap<Db, () => number>();
+
+/**
+ * SQLite: a function answering a number that changes whenever another connection (the CLI, another
+ * process) commits to the file, never for this handle's own writes (`PRAGMA data_version`, a few
+ * microseconds). Undefined on PostgreSQL.
+ */
+export function externalDataVersion(db: Db): (() => number) | undefined {
+  return dataVersions.get(db);
 }
 
 /** The better-sqlite3 connection behind each SQLite handle (its one connection). */

@@ -44,6 +44,11 @@ export interface Cache {
   invalidate(change: CacheChange): Promise<void>;
   stats(): CacheStats;
   close(): Promise<void>;
+  /**
+   * True for the in-process store of a single instance: it sees every write made through this process at
+   * once, so it may also hold what must never outlive a write by a moment (the credentials of auth.service).
+   */
+  readonly inProcess: boolean;
 }
 
 /** The generation names an answer of this scope depends on. */
@@ -56,11 +61,34 @@ function changedNames(change: CacheChange): string[] {
   return ['all', ...(change.everyone ? ['shared'] : []), ...new Set(change.userIds.map((id) => `u:${id}`))];
 }
 
-/** In-process cache: least recently used entries go first past maxEntries; entries also expire. */
-export function createMemoryCache(options: { maxEntries?: number; now?: () => number } = {}): Cache {
-  const maxEntries = options.maxEntries ?? 2000;
+export interface MemoryCacheOptions {
+  /** 0: nothing is kept (every answer is computed). Default 20,000. */
+  maxEntries?: number;
+  /** What the kept answers may weigh together, about (a JSON text counts its length, anything else 4 KiB). Default 64 MiB. */
+  maxBytes?: number;
+  now?: () => number;
+  /**
+   * A number that changes when another process wrote to the database (SQLite's `PRAGMA data_version`):
+   * part of every key, so a write by the CLI or another program retires every answer at once.
+   */
+  externalVersion?: () => number;
+}
+
+/** About how much memory a kept value takes: JSON texts (the answers of sendCached) by their length. */
+const weightOf = (value: unknown): number => (typeof value === 'string' ? value.length + 100 : 4096);
+
+/** In-process cache: least recently used entries go first past maxEntries or maxBytes; entries also expire. */
+export function createMemoryCache(options: MemoryCacheOptions = {}): Cache {
+  const maxEntries = options.maxEntries ?? 20_000;
+  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  const externalVersion = options.externalVersion ?? (() => 0);
   const now = options.now ?? Date.now;
-  const entries = new Map<string, { value: unknown; expires: number }>();
+  const entries = new Map<string, { value: unknown; expires: number; weight: number }>();
+  let bytes = 0;
+  const drop = (k: string, entry: { weight: number }) => {
+    entries.delete(k);
+    bytes -= entry.weight;
+  };
   // One counter per user who ever wrote, plus two: bounded by the number of accounts.
   const generations = new Map<string, number>();
   const stats: CacheStats = { hits: 0, misses: 0, errors: 0 };
@@ -68,7 +96,7 @@ export function createMemoryCache(options: { maxEntries?: number; now?: () => nu
   return {
     async remember(namespace, scope, key, ttlMs, compute, keep) {
       const gens = generationNames(scope).map((name) => generations.get(name) ?? 0);
-      const k = `${namespace}\u0000${gens.join('.')}\u0000${scope.kind === 'user' ? scope.userId : '*'}\u0000${key}`;
+      const k = `${namespace}\u0000${externalVersion()}.${gens.join('.')}\u0000${scope.kind === 'user' ? scope.userId : '*'}\u0000${key}`;
       const entry = entries.get(k);
       if (entry) {
         entries.delete(k);
@@ -77,15 +105,20 @@ export function createMemoryCache(options: { maxEntries?: number; now?: () => nu
           stats.hits += 1;
           return { value: entry.value as never, hit: true };
         }
+        bytes -= entry.weight;
       }
       stats.misses += 1;
       const value = await compute();
-      if (!keep || keep(value)) {
-        entries.set(k, { value, expires: now() + ttlMs });
-        while (entries.size > maxEntries) {
-          const oldest = entries.keys().next().value;
+      if (maxEntries > 0 && (!keep || keep(value))) {
+        const stale = entries.get(k); // computed twice at once: keep the newer
+        if (stale) drop(k, stale);
+        const weight = weightOf(value);
+        entries.set(k, { value, expires: now() + ttlMs, weight });
+        bytes += weight;
+        while (entries.size > maxEntries || bytes > maxBytes) {
+          const oldest = entries.entries().next().value;
           if (oldest === undefined) break;
-          entries.delete(oldest);
+          drop(oldest[0], oldest[1]);
         }
       }
       return { value, hit: false };
@@ -96,7 +129,9 @@ export function createMemoryCache(options: { maxEntries?: number; now?: () => nu
     stats: () => ({ ...stats }),
     async close() {
       entries.clear();
+      bytes = 0;
     },
+    inProcess: maxEntries > 0,
   };
 }
 
@@ -188,6 +223,7 @@ export function createRedisCache(redis: Redis, prefix: string, log: { warn(obj: 
       }
     },
     stats: () => ({ ...stats }),
+    inProcess: false,
     async close() {
       if (retry) clearInterval(retry);
       await flush().catch(() => undefined);

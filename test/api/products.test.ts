@@ -568,6 +568,11 @@ describe('products: list', () => {
     expect(second.items.map((p: any) => p.id)).toEqual(created.slice(3, 6));
     const last = await page('limit=3&offset=6');
     expect(last.items.map((p: any) => p.id)).toEqual(created.slice(6));
+    // The total of a page that is not full, of one that is full to the last product, and of one past it.
+    expect(last.total).toBe(7);
+    expect((await page('limit=7')).total).toBe(7);
+    expect((await page('limit=4&offset=3')).total).toBe(7);
+    expect((await page('limit=5&offset=3')).total).toBe(7);
     const beyond = await page('limit=3&offset=50');
     expect(beyond).toMatchObject({ total: 7, items: [] });
     const defaults = await page('');

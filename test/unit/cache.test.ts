@@ -110,6 +110,37 @@ describe('in-process cache bounds', () => {
     expect((await cache.remember('t', alice, 'a', 60_000, compute)).hit).toBe(true);
     expect(await cache.remember('t', alice, 'b', 60_000, compute)).toEqual({ value: 'answer 4', hit: false });
   });
+
+  it('keeps answers weighing at most maxBytes together, dropping the least recently used', async () => {
+    const cache = createMemoryCache({ maxBytes: 2_500 });
+    const text = (name: string) => async () => name.repeat(1_000); // about 1,100 bytes each
+    await cache.remember('t', alice, 'a', 60_000, text('a'));
+    await cache.remember('t', alice, 'b', 60_000, text('b'));
+    await cache.remember('t', alice, 'a', 60_000, text('x')); // hit: a is now the most recent
+    await cache.remember('t', alice, 'c', 60_000, text('c')); // drops b
+    expect(await cache.remember('t', alice, 'a', 60_000, text('x'))).toEqual({ value: 'a'.repeat(1_000), hit: true });
+    expect(await cache.remember('t', alice, 'c', 60_000, text('x'))).toEqual({ value: 'c'.repeat(1_000), hit: true });
+    expect(await cache.remember('t', alice, 'b', 60_000, text('B'))).toEqual({ value: 'B'.repeat(1_000), hit: false });
+  });
+
+  it('keeps nothing with maxEntries 0, and says it is no in-process store', async () => {
+    const cache = createMemoryCache({ maxEntries: 0 });
+    const compute = counter();
+    await cache.remember('t', alice, 'a', 60_000, compute);
+    expect(await cache.remember('t', alice, 'a', 60_000, compute)).toEqual({ value: 'answer 2', hit: false });
+    expect(cache.inProcess).toBe(false);
+    expect(createMemoryCache().inProcess).toBe(true);
+  });
+
+  it('retires every answer when the external version moves (another program wrote to the database)', async () => {
+    let version = 1;
+    const cache = createMemoryCache({ externalVersion: () => version });
+    const compute = counter();
+    await cache.remember('t', alice, 'a', 60_000, compute);
+    expect((await cache.remember('t', alice, 'a', 60_000, compute)).hit).toBe(true);
+    version = 2;
+    expect(await cache.remember('t', alice, 'a', 60_000, compute)).toEqual({ value: 'answer 2', hit: false });
+  });
 });
 
 describe('Redis cache', () => {

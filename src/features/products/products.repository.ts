@@ -81,7 +81,14 @@ function applyFilter(query: Visible, filter: ProductFilter): Visible {
   if (filter.dueBy) q = q.where('p.due_date', '>=', filter.today).where('p.due_date', '<=', filter.dueBy);
   if (filter.q) {
     const text = filter.q;
-    q = q.where((eb) => eb.or([containsText('p.name', text), containsText('p.description', text), containsText('t.name_en', text), containsText('t.name_fr', text)]));
+    // The type names are matched once per query (43 types), not once per product row.
+    q = q.where((eb) =>
+      eb.or([
+        containsText('p.name', text),
+        containsText('p.description', text),
+        eb('p.type_id', 'in', eb.selectFrom('product_types as st').select('st.id').where((inner) => inner.or([containsText('st.name_en', text), containsText('st.name_fr', text)]))),
+      ]),
+    );
   }
   return q;
 }
@@ -160,11 +167,12 @@ export const productsRepository = {
     let rowsQuery = selectView(base);
     for (const column of SORT_COLUMNS[filter.sort]) rowsQuery = rowsQuery.orderBy(column, filter.order);
     rowsQuery = rowsQuery.orderBy('p.id', filter.order);
-    const [rows, total] = await Promise.all([
-      rowsQuery.limit(filter.limit).offset(filter.offset).execute(),
-      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-    ]);
-    return { rows: rows as ProductView[], total: Number(total.n) };
+    const rows = (await rowsQuery.limit(filter.limit).offset(filter.offset).execute()) as ProductView[];
+    // A page that is not full ends the list, so it tells the total: counting is only needed otherwise
+    // (an empty page past the start may mean fewer rows than the offset, so that one is counted too).
+    if (rows.length < filter.limit && (rows.length > 0 || filter.offset === 0)) return { rows, total: filter.offset + rows.length };
+    const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return { rows, total: Number(total.n) };
   },
 
   async getForMember(db: Kysely<Database>, userId: number, id: number): Promise<ProductView | undefined> {

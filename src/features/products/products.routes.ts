@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { todayUtc } from '../../lib/time.js';
 import { actorOf } from '../../plugins/auth.js';
+import { sendCached } from '../../plugins/cached-answers.js';
 import { bodyErrors, errors, IdParams, NoContent, Page } from '../common.schemas.js';
 import { ProductBody, ProductListQuery, ProductPatch, ProductSchema, TakeOutBody } from './products.schemas.js';
 
@@ -17,7 +19,11 @@ export const productsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Page(ProductSchema), ...errors(400, 401) },
       },
     },
-    async (request) => app.services.products.list(actorOf(request), request.query),
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const key = `${actor.language}|${todayUtc()}|${JSON.stringify(request.query)}`;
+      return sendCached(app, request, reply, { namespace: 'products', scope: 'user', key }, () => app.services.products.list(actor, request.query));
+    },
   );
 
   app.post(

@@ -12,7 +12,9 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest, RouteShorthandOp
 import { languageFromHeader, type Language } from '../../i18n/messages.js';
 import type { Actor } from '../../lib/actor.js';
 import { AppError } from '../../lib/errors.js';
+import { todayUtc } from '../../lib/time.js';
 import { actorOf } from '../../plugins/auth.js';
+import { sendCached } from '../../plugins/cached-answers.js';
 import type { Problem, ProblemRenderer } from '../../plugins/errors.js';
 import type { ProductDto } from '../products/products.dto.js';
 import {
@@ -262,21 +264,23 @@ export const seedApiRoutes: FastifyPluginAsync = async (app) => {
       params: S.GetProductParams,
       response: S.seedResponses(S.SeedProducts),
     }),
-    async (request) => {
+    async (request, reply) => {
       const { param, freezer_id } = request.params as { param: string; freezer_id: string };
       if (param !== 'all' && param !== 'inside' && param !== 'outside') throw new SeedFormatError('bad-param');
       const actor = actorOf(request);
       const freezerId = pathInt(freezer_id);
-      // A freezer that is not the caller's is a 400, not an empty list.
-      if (freezerId !== 0) await app.services.freezers.get(actor, freezerId);
-      const page = await app.services.products.list(actor, {
-        status: param,
-        ...(freezerId !== 0 ? { freezerId } : {}),
-        sort: 'location',
-        order: 'asc',
-        limit: 1_000_000,
+      return sendCached(app, request, reply, { namespace: 'seed-get-product', scope: 'user', key: `${todayUtc()}|${param}|${freezerId}` }, async () => {
+        // A freezer that is not the caller's is a 400, not an empty list (an error is never kept).
+        if (freezerId !== 0) await app.services.freezers.get(actor, freezerId);
+        const page = await app.services.products.list(actor, {
+          status: param,
+          ...(freezerId !== 0 ? { freezerId } : {}),
+          sort: 'location',
+          order: 'asc',
+          limit: 1_000_000,
+        });
+        return page.items.map(seedProduct);
       });
-      return page.items.map(seedProduct);
     },
   );
 
@@ -345,7 +349,10 @@ export const seedApiRoutes: FastifyPluginAsync = async (app) => {
       params: S.TokenParams,
       response: S.seedResponses(S.SeedGeneralTrend),
     }),
-    async (request) => (await app.services.trends.general(actorOf(request), 100_000)).map(seedGeneralTrend),
+    async (request, reply) =>
+      sendCached(app, request, reply, { namespace: 'seed-general-tendency', scope: 'everybody', key: '' }, async () =>
+        (await app.services.trends.general(actorOf(request), 100_000)).map(seedGeneralTrend),
+      ),
   );
 
   app.get(
@@ -356,6 +363,9 @@ export const seedApiRoutes: FastifyPluginAsync = async (app) => {
       params: S.TokenParams,
       response: S.seedResponses(S.SeedCustomTrend),
     }),
-    async (request) => (await app.services.trends.personal(actorOf(request), 100_000)).map(seedCustomTrend),
+    async (request, reply) =>
+      sendCached(app, request, reply, { namespace: 'seed-custom-tendency', scope: 'user', key: '' }, async () =>
+        (await app.services.trends.personal(actorOf(request), 100_000)).map(seedCustomTrend),
+      ),
   );
 };

@@ -9,6 +9,7 @@ import { normalizeEmail, toUserDto, type UserDto } from '../users/users.dto.js';
 import { usersRepository } from '../users/users.repository.js';
 import { sessionsRepository } from './sessions.repository.js';
 import { inTransaction } from '../../db/database.js';
+import type { Cache } from '../../lib/cache.js';
 
 /** Who a request is, once its credential checked out. */
 export interface Authenticated {
@@ -26,27 +27,91 @@ export function csrfTokenFor(sessionSecret: string): string {
 
 // last_used_at is written at most once a minute per token, so reads stay reads.
 const TOUCH_INTERVAL_MS = 60_000;
+/** How long a checked credential is kept, at most (any write by its user or an administrator retires it at once). */
+const CREDENTIAL_TTL_MS = 60_000;
+/** Credentials whose owner is remembered (a hash always belongs to the same user): bounded, the oldest go first. */
+const MAX_OWNERS = 20_000;
 
-export function createAuthService(db: Kysely<Database>, options: { sessionTtlDays: number }) {
+/** What a credential resolves to, as kept by the cache: the answer and what must still be checked on every use. */
+interface Resolved {
+  auth: Authenticated;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/**
+ * Checked credentials, when the response cache lives in this process only (one instance, one worker): a
+ * request then costs no query to authenticate. An entry is kept under its user's cache generations, which
+ * every write by that user (revoking a token, logging out, changing the password), by an administrator
+ * (disabling, demoting, deleting), and every unauthenticated write (a password reset) moves on, and under
+ * SQLite's data_version (a write by the CLI): a revoked credential is refused by the next request. Expiry
+ * is checked on every use. Which user a hash belongs to never changes, so that is kept without a generation;
+ * an unknown owner means one uncached lookup first.
+ */
+function credentialCache(cache: Cache) {
+  const owners = new Map<string, number>();
+  return {
+    enabled: cache.inProcess,
+    async resolve(namespace: string, hash: string, lookup: () => Promise<Resolved | 'disabled' | undefined>): Promise<Resolved | 'disabled' | undefined> {
+      const owner = owners.get(hash);
+      if (owner === undefined) {
+        const found = await lookup();
+        if (found && found !== 'disabled') {
+          if (owners.size >= MAX_OWNERS) owners.delete(owners.keys().next().value as string);
+          owners.set(hash, found.auth.user.id);
+        }
+        return found;
+      }
+      const { value } = await cache.remember(namespace, { kind: 'user', userId: owner }, hash, CREDENTIAL_TTL_MS, lookup, (v) => v !== undefined && v !== 'disabled');
+      return value;
+    },
+  };
+}
+
+export function createAuthService(db: Kysely<Database>, options: { sessionTtlDays: number; cache: Cache }) {
+  const credentials = credentialCache(options.cache);
+
+  async function lookupToken(hash: string): Promise<Resolved | 'disabled' | undefined> {
+    const found = await tokensRepository.findWithUserByHash(db, hash);
+    if (!found) return undefined;
+    if (found.user.disabled_at) return 'disabled';
+    return {
+      auth: { user: found.user, scope: found.token.scope, via: 'token', credentialId: found.token.id },
+      expiresAt: found.token.expires_at,
+      lastUsedAt: found.token.last_used_at,
+    };
+  }
+
+  async function lookupSession(hash: string): Promise<Resolved | 'disabled' | undefined> {
+    const found = await sessionsRepository.findWithUserByHash(db, hash);
+    if (!found) return undefined;
+    if (found.user.disabled_at) return 'disabled';
+    return { auth: { user: found.user, scope: 'write', via: 'session', credentialId: found.session.id }, expiresAt: found.session.expires_at, lastUsedAt: null };
+  }
+
+  const resolve = (namespace: string, hash: string, lookup: (hash: string) => Promise<Resolved | 'disabled' | undefined>) =>
+    credentials.enabled ? credentials.resolve(namespace, hash, () => lookup(hash)) : lookup(hash);
+
   return {
     /** Resolves an API token; 'disabled' when the account is disabled, undefined when unknown, revoked or expired. */
     async authenticateToken(secret: string): Promise<Authenticated | 'disabled' | undefined> {
-      const found = await tokensRepository.findWithUserByHash(db, sha256(secret));
-      if (!found) return undefined;
+      const found = await resolve('auth-token', sha256(secret), lookupToken);
+      if (!found || found === 'disabled') return found;
       const now = Date.now();
-      if (found.token.expires_at && Date.parse(found.token.expires_at) <= now) return undefined;
-      if (found.user.disabled_at) return 'disabled';
-      if (!found.token.last_used_at || now - Date.parse(found.token.last_used_at) > TOUCH_INTERVAL_MS) {
-        await tokensRepository.touch(db, found.token.id, new Date(now).toISOString());
+      if (found.expiresAt && Date.parse(found.expiresAt) <= now) return undefined;
+      if (!found.lastUsedAt || now - Date.parse(found.lastUsedAt) > TOUCH_INTERVAL_MS) {
+        // Kept answers are the cache's own objects: the next use sees the new time and does not write again.
+        found.lastUsedAt = new Date(now).toISOString();
+        await tokensRepository.touch(db, found.auth.credentialId, found.lastUsedAt);
       }
-      return { user: found.user, scope: found.token.scope, via: 'token', credentialId: found.token.id };
+      return found.auth;
     },
 
     async authenticateSession(secret: string): Promise<Authenticated | 'disabled' | undefined> {
-      const found = await sessionsRepository.findWithUserByHash(db, sha256(secret));
-      if (!found || Date.parse(found.session.expires_at) <= Date.now()) return undefined;
-      if (found.user.disabled_at) return 'disabled';
-      return { user: found.user, scope: 'write', via: 'session', credentialId: found.session.id };
+      const found = await resolve('auth-session', sha256(secret), lookupSession);
+      if (!found || found === 'disabled') return found;
+      if (!found.expiresAt || Date.parse(found.expiresAt) <= Date.now()) return undefined;
+      return found.auth;
     },
 
     /** Checks e-mail and password and opens a session. Same answer and about the same time for an unknown e-mail. */

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { todayUtc } from '../../lib/time.js';
 import { actorOf } from '../../plugins/auth.js';
+import { sendCached } from '../../plugins/cached-answers.js';
 import { errors } from '../common.schemas.js';
 import { ProductSchema } from '../products/products.schemas.js';
 
@@ -26,7 +28,10 @@ export const trendsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Array(Type.Object(Trend)), ...errors(400, 401) },
       },
     },
-    async (request) => app.services.trends.general(actorOf(request), request.query.limit),
+    async (request, reply) => {
+      const actor = actorOf(request);
+      return sendCached(app, request, reply, { namespace: 'trends-general', scope: 'everybody', key: `${actor.language}|${request.query.limit}` }, () => app.services.trends.general(actor, request.query.limit));
+    },
   );
 
   app.get(
@@ -42,7 +47,10 @@ export const trendsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => app.services.trends.personal(actorOf(request), request.query.limit),
+    async (request, reply) => {
+      const actor = actorOf(request);
+      return sendCached(app, request, reply, { namespace: 'trends-personal', scope: 'user', key: `${actor.language}|${request.query.limit}` }, () => app.services.trends.personal(actor, request.query.limit));
+    },
   );
 
   app.get(
@@ -55,7 +63,11 @@ export const trendsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Array(ProductSchema), ...errors(400, 401) },
       },
     },
-    async (request) => app.services.trends.eatFirst(actorOf(request), request.query.limit),
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const key = `${actor.language}|${todayUtc()}|${request.query.limit}`;
+      return sendCached(app, request, reply, { namespace: 'trends-eat-first', scope: 'user', key }, () => app.services.trends.eatFirst(actor, request.query.limit));
+    },
   );
 
   app.get(
@@ -72,6 +84,10 @@ export const trendsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => app.services.trends.consumption(actorOf(request), request.query.months),
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const key = `${todayUtc()}|${request.query.months}`;
+      return sendCached(app, request, reply, { namespace: 'trends-consumption', scope: 'user', key }, () => app.services.trends.consumption(actor, request.query.months));
+    },
   );
 };

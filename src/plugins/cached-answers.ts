@@ -1,0 +1,37 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { CacheScope } from '../lib/cache.js';
+
+/** How long a cached answer lives at most (a write to the data it shows retires it at once). */
+const ANSWER_TTL_MS = 60_000;
+/** Larger answers are sent without being kept (a heavy history through the seed API can reach megabytes). */
+const MAX_KEPT_CHARS = 1_000_000;
+
+export interface CachedAnswer {
+  /** What the answer is (one per route), part of the key. */
+  namespace: string;
+  /** `user`: over the caller's freezers (retired by their writes and their freezers' other members'); `everybody`: over everyone's data (retired by any write). */
+  scope: 'user' | 'everybody';
+  /** Everything else the answer depends on: the query, the caller's language, today's date when it shows. */
+  key: string;
+}
+
+/**
+ * Sends a read's answer from the response cache, as the JSON text the route's own response schema made
+ * of it (so a hit costs neither the queries nor the serialization), or computes, serializes and keeps it.
+ * Keys hold the cache's generations (see lib/cache.ts): a write through any route retires what it could
+ * have changed before its own answer leaves. With `--workers N` and no Redis nothing is kept.
+ */
+export async function sendCached(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, answer: CachedAnswer, compute: () => Promise<unknown>): Promise<FastifyReply> {
+  const auth = request.auth;
+  if (answer.scope === 'user' && !auth) throw new Error(`sendCached(${answer.namespace}): a per-user answer on an unauthenticated route`);
+  const scope: CacheScope = answer.scope === 'user' && auth ? { kind: 'user', userId: auth.user.id } : { kind: 'everybody' };
+  const { value } = await app.services.cache.remember(
+    `answer:${answer.namespace}`,
+    scope,
+    answer.key,
+    ANSWER_TTL_MS,
+    async () => String(reply.serialize(await compute())),
+    (json) => json.length <= MAX_KEPT_CHARS,
+  );
+  return reply.type('application/json; charset=utf-8').send(value);
+}
