@@ -55,14 +55,25 @@ const sqliteHandles = new WeakMap<Db, SQLite.Database>();
 const sqliteTransactions = new WeakMap<Kysely<any>, SQLite.Database>();
 
 /**
- * The SQLite connection of a transaction of inTransaction while its function runs; undefined otherwise
- * (PostgreSQL, a plain handle, a transaction that has ended). While it runs, the transaction holds the
- * one connection (Kysely's driver lets nobody else use it until the commit or rollback), and
- * better-sqlite3 runs each statement to its end before returning, so running a statement directly on it
- * is what Kysely's SQLite connection would do, minus the executor around it (see prepared.ts).
+ * The better-sqlite3 connection a statement for this handle may run on directly, now; undefined when it
+ * must go through Kysely (PostgreSQL, or another transaction is open on the connection).
+ *
+ * - A transaction of inTransaction, while its function runs: it holds the one connection (Kysely's
+ *   driver lets nobody else use it until the commit or rollback).
+ * - The handle itself, while no transaction is open on its connection: the statement runs on its own
+ *   (autocommit), as Kysely would run it once it had the connection. Kysely holds the connection between
+ *   awaits only to run single statements or a transaction, and an open transaction is what
+ *   `inTransaction` (SQLite's autocommit flag) reports; while one is open, the statement waits its turn
+ *   through Kysely instead of running inside someone else's transaction.
+ *
+ * better-sqlite3 runs each statement to its end before returning, so nothing else runs on the
+ * connection meanwhile. See prepared.ts.
  */
-export function sqliteOfTransaction(db: Kysely<any>): SQLite.Database | undefined {
-  return sqliteTransactions.get(db);
+export function directSqlite(db: Kysely<any>): SQLite.Database | undefined {
+  const transaction = sqliteTransactions.get(db);
+  if (transaction) return transaction;
+  const sqlite = sqliteHandles.get(db as Db);
+  return sqlite && !sqlite.inTransaction ? sqlite : undefined;
 }
 
 /** The pg.Pool behind each PostgreSQL handle, for the pool gauges of /metrics. */

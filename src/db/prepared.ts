@@ -1,6 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import type { Compilable, CompiledQuery, Kysely, QueryResult, RootOperationNode } from 'kysely';
-import { sqliteOfTransaction } from './database.js';
+import { directSqlite } from './database.js';
 import type { Database } from './types.js';
 
 /** Stands for a named parameter while a prepared query is built; replaced by the call's value each run. */
@@ -39,8 +39,9 @@ export interface PreparedQuery<P, R> {
  * with the values each time.
  *
  * It runs like any query of the handle it is given (a transaction's connection, or the pool), so it
- * works inside transactions on both dialects. Inside a SQLite transaction of inTransaction (which holds
- * the one connection), it runs the statement at once, without Kysely's executor (see sqliteOfTransaction).
+ * works inside transactions on both dialects. On SQLite, when the handle may use the one connection now
+ * (its own transaction of inTransaction, or no transaction open), it runs the statement at once, without
+ * Kysely's executor (see directSqlite).
  */
 export function prepareQuery<P extends Record<string, unknown>, R>(build: (db: Kysely<Database>, params: P) => Compilable<R>): PreparedQuery<P, R> {
   // One compiled form per dialect: the adapter's class tells them apart (a transaction shares its database's).
@@ -59,7 +60,7 @@ export function prepareQuery<P extends Record<string, unknown>, R>(build: (db: K
   async function execute(db: Kysely<Database>, params: P): Promise<R[]> {
     const query = compiled(db);
     const parameters = valuesOf(query, params);
-    const sqlite = sqliteOfTransaction(db);
+    const sqlite = directSqlite(db);
     if (sqlite) return run(sqlite, query, parameters) as R[];
     const result = (await db.executeQuery({ sql: query.sql, parameters, query: query.query, queryId: query.queryId })) as QueryResult<R>;
     return result.rows;
