@@ -155,6 +155,10 @@ export function openSqlite(file: string): SQLite.Database {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
+  // Reads straight from the mapped file instead of a read() per page, and a 32 MiB page cache instead of
+  // 2 MiB: a 1M-product database no longer pays a system call for most pages a query touches.
+  sqlite.pragma('mmap_size = 268435456');
+  sqlite.pragma('cache_size = -32768');
   // SQLite's own lower() folds ASCII only; French names need 'É' -> 'é' for case-insensitive search
   // (PostgreSQL's lower() already does this, so queries stay the same on both).
   sqlite.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
