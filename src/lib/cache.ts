@@ -44,11 +44,6 @@ export interface Cache {
   invalidate(change: CacheChange): Promise<void>;
   stats(): CacheStats;
   close(): Promise<void>;
-  /**
-   * True for the in-process store of a single instance: it sees every write made through this process at
-   * once, so it may also hold what must never outlive a write by a moment (the credentials of auth.service).
-   */
-  readonly inProcess: boolean;
 }
 
 /** The generation names an answer of this scope depends on. */
@@ -131,7 +126,6 @@ export function createMemoryCache(options: MemoryCacheOptions = {}): Cache {
       entries.clear();
       bytes = 0;
     },
-    inProcess: maxEntries > 0,
   };
 }
 
@@ -223,7 +217,6 @@ export function createRedisCache(redis: Redis, prefix: string, log: { warn(obj: 
       }
     },
     stats: () => ({ ...stats }),
-    inProcess: false,
     async close() {
       if (retry) clearInterval(retry);
       await flush().catch(() => undefined);

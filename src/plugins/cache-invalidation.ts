@@ -9,9 +9,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * - the writer's own answers, and those of the members of the freezers they share (counted after the
  *   write: membership only shrinks when a freezer that never held a product is deleted, which changes
  *   none of its members' cached answers; a route that removes a member must retire theirs itself);
- * - everybody's answers for administration writes (product types, accounts);
- * - everybody's for an unauthenticated write (a password reset ends sessions whose owner the request does
- *   not name; sign-ups and logins are rare enough not to matter);
+ * - everybody's answers for administration writes (product types);
  * - general trends for any write.
  * A refused request (4xx) wrote nothing; a 5xx may have, so it counts as a write.
  */
@@ -20,7 +18,7 @@ export function registerCacheInvalidation(app: FastifyInstance): void {
     if (reply.statusCode >= 400 && reply.statusCode < 500) return payload;
     const userId = request.auth?.user.id;
     const userIds = userId === undefined ? [] : [userId, ...(await app.services.freezers.coMemberIds(userId))];
-    await app.services.cache.invalidate({ userIds, everyone: userId === undefined || request.routeOptions.config?.auth === 'admin' });
+    await app.services.cache.invalidate({ userIds, everyone: request.routeOptions.config?.auth === 'admin' });
     return payload;
   };
   // Only on the routes that can write: a read pays nothing for it.

@@ -77,6 +77,24 @@ describe('probes and documentation', () => {
     expect(api.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
+  it('sends the security headers and a request id of its own with every answer, errors included', async () => {
+    const answers = [
+      await client(server.url).get('/healthz'),
+      await client(server.url).get('/api/v1/me'), // 401
+      await client(server.url).get('/api/v1/nothing-here'), // 404
+      await client(server.url, 'fm_not_a_token').post('/api/v1/freezers', { name: 'x', boxCount: 1 }), // 401
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 401, 404, 401]);
+    const ids = answers.map((a) => a.headers.get('x-request-id'));
+    for (const a of answers) {
+      expect(a.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(a.headers.get('content-security-policy')).toContain("img-src 'self' data: blob:");
+      expect(a.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+      expect(a.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('answers an unknown route with a 404 problem and a wrong method with 405 and Allow', async () => {
     const api = client(server.url);
     const missing = expectProblem(await api.get('/api/v1/nothing-here'), 404);

@@ -124,7 +124,7 @@ describe('password reset through the outbox (no SMTP_URL)', () => {
     const account = await signUp(server.url, { email: uniqueEmail('confirm'), password: 'forgotten password' });
     const session = await login(server.url, account.email, 'forgotten password');
     expect(session.status).toBe(201);
-    // Used more than once, so a single instance serves it from its credential cache when the reset lands.
+    // Used more than once, so on SQLite it is served from the credential cache when the reset lands.
     for (let i = 0; i < 3; i += 1) expect((await request(server.url, 'GET', '/api/v1/me', { headers: { cookie: session.cookie! } })).status).toBe(200);
 
     const { token } = await requestReset(account.email);

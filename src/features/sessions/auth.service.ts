@@ -8,8 +8,7 @@ import { tokensRepository } from '../tokens/tokens.repository.js';
 import { normalizeEmail, toUserDto, type UserDto } from '../users/users.dto.js';
 import { usersRepository } from '../users/users.repository.js';
 import { sessionsRepository } from './sessions.repository.js';
-import { inTransaction } from '../../db/database.js';
-import type { Cache } from '../../lib/cache.js';
+import { externalDataVersion, inTransaction, watchCredentialWrites } from '../../db/database.js';
 
 /** Who a request is, once its credential checked out. */
 export interface Authenticated {
@@ -27,10 +26,10 @@ export function csrfTokenFor(sessionSecret: string): string {
 
 // last_used_at is written at most once a minute per token, so reads stay reads.
 const TOUCH_INTERVAL_MS = 60_000;
-/** How long a checked credential is kept, at most (any write by its user or an administrator retires it at once). */
+/** How long a checked credential is kept, at most (a write to it or to its account retires it at once). */
 const CREDENTIAL_TTL_MS = 60_000;
-/** Credentials whose owner is remembered (a hash always belongs to the same user): bounded, the oldest go first. */
-const MAX_OWNERS = 20_000;
+/** Checked credentials kept at most (the oldest go first). */
+const MAX_CREDENTIALS = 20_000;
 
 /** What a credential resolves to, as kept by the cache: the answer and what must still be checked on every use. */
 interface Resolved {
@@ -39,37 +38,49 @@ interface Resolved {
   lastUsedAt: string | null;
 }
 
+type Lookup = () => Promise<Resolved | 'disabled' | undefined>;
+
 /**
- * Checked credentials, when the response cache lives in this process only (one instance, one worker): a
- * request then costs no query to authenticate. An entry is kept under its user's cache generations, which
- * every write by that user (revoking a token, logging out, changing the password), by an administrator
- * (disabling, demoting, deleting), and every unauthenticated write (a password reset) moves on, and under
- * SQLite's data_version (a write by the CLI): a revoked credential is refused by the next request. Expiry
- * is checked on every use. Which user a hash belongs to never changes, so that is kept without a generation;
- * an unknown owner means one uncached lookup first.
+ * Checked credentials, kept in process on SQLite, so that a request costs no query to authenticate. What
+ * could end or change one is watched at the source: TEMP triggers of this process's connection report every
+ * write to an account row, a token or a session (watchCredentialWrites: revoking, logging out, a password
+ * change or reset, an administrator disabling or demoting), whichever code made it, and moves that user's
+ * generation; SQLite's data_version tells a write by another process (the CLI, another worker). An entry is
+ * served only while both are what they were when it was looked up, and expiry is checked on every use.
+ * Undefined on PostgreSQL, where every request looks its credential up.
  */
-function credentialCache(cache: Cache) {
-  const owners = new Map<string, number>();
-  return {
-    enabled: cache.inProcess,
-    async resolve(namespace: string, hash: string, lookup: () => Promise<Resolved | 'disabled' | undefined>): Promise<Resolved | 'disabled' | undefined> {
-      const owner = owners.get(hash);
-      if (owner === undefined) {
-        const found = await lookup();
-        if (found && found !== 'disabled') {
-          if (owners.size >= MAX_OWNERS) owners.delete(owners.keys().next().value as string);
-          owners.set(hash, found.auth.user.id);
-        }
-        return found;
-      }
-      const { value } = await cache.remember(namespace, { kind: 'user', userId: owner }, hash, CREDENTIAL_TTL_MS, lookup, (v) => v !== undefined && v !== 'disabled');
-      return value;
-    },
+function credentialCache(db: Kysely<Database>) {
+  const externalVersion = externalDataVersion(db);
+  const generations = new Map<number, number>();
+  let changes = 0;
+  const watched = watchCredentialWrites(db, (userId) => {
+    generations.set(userId, (generations.get(userId) ?? 0) + 1);
+    changes += 1;
+  });
+  if (!watched || !externalVersion) return undefined;
+  const entries = new Map<string, { resolved: Resolved; generation: number; version: number; expires: number }>();
+
+  return async (key: string, lookup: Lookup): Promise<Resolved | 'disabled' | undefined> => {
+    const version = externalVersion();
+    const entry = entries.get(key);
+    if (entry) {
+      const owner = entry.resolved.auth.user.id;
+      if (entry.version === version && entry.generation === (generations.get(owner) ?? 0) && entry.expires > Date.now()) return entry.resolved;
+      entries.delete(key);
+    }
+    const changesBefore = changes;
+    const found = await lookup();
+    // Kept only if nothing was written to any credential meanwhile: the answer is then still the truth.
+    if (found && found !== 'disabled' && changes === changesBefore) {
+      if (entries.size >= MAX_CREDENTIALS) entries.delete(entries.keys().next().value as string);
+      entries.set(key, { resolved: found, generation: generations.get(found.auth.user.id) ?? 0, version, expires: Date.now() + CREDENTIAL_TTL_MS });
+    }
+    return found;
   };
 }
 
-export function createAuthService(db: Kysely<Database>, options: { sessionTtlDays: number; cache: Cache }) {
-  const credentials = credentialCache(options.cache);
+export function createAuthService(db: Kysely<Database>, options: { sessionTtlDays: number }) {
+  const cached = credentialCache(db);
 
   async function lookupToken(hash: string): Promise<Resolved | 'disabled' | undefined> {
     const found = await tokensRepository.findWithUserByHash(db, hash);
@@ -90,12 +101,12 @@ export function createAuthService(db: Kysely<Database>, options: { sessionTtlDay
   }
 
   const resolve = (namespace: string, hash: string, lookup: (hash: string) => Promise<Resolved | 'disabled' | undefined>) =>
-    credentials.enabled ? credentials.resolve(namespace, hash, () => lookup(hash)) : lookup(hash);
+    cached ? cached(`${namespace}:${hash}`, () => lookup(hash)) : lookup(hash);
 
   return {
     /** Resolves an API token; 'disabled' when the account is disabled, undefined when unknown, revoked or expired. */
     async authenticateToken(secret: string): Promise<Authenticated | 'disabled' | undefined> {
-      const found = await resolve('auth-token', sha256(secret), lookupToken);
+      const found = await resolve('token', sha256(secret), lookupToken);
       if (!found || found === 'disabled') return found;
       const now = Date.now();
       if (found.expiresAt && Date.parse(found.expiresAt) <= now) return undefined;
@@ -108,7 +119,7 @@ export function createAuthService(db: Kysely<Database>, options: { sessionTtlDay
     },
 
     async authenticateSession(secret: string): Promise<Authenticated | 'disabled' | undefined> {
-      const found = await resolve('auth-session', sha256(secret), lookupSession);
+      const found = await resolve('session', sha256(secret), lookupSession);
       if (!found || found === 'disabled') return found;
       if (!found.expiresAt || Date.parse(found.expiresAt) <= Date.now()) return undefined;
       return found.auth;
