@@ -47,7 +47,7 @@ async function withServices<T>(fn: (services: InventoryServices) => Promise<T>):
   }
 }
 
-/** After a CLI write: running servers sharing Redis drop their cached answers (in process, they expire within a minute). */
+/** After a CLI write: running servers sharing Redis drop their cached answers (on SQLite without Redis, they see the write at once through data_version; PostgreSQL without Redis: within a minute). */
 async function retireCachedAnswers(): Promise<void> {
   const { redis } = loadConfig();
   if (!redis) return;

@@ -41,6 +41,14 @@ const dataVersions = new WeakMap<Db, () => number>();
 /** The better-sqlite3 connection behind each SQLite handle (its one connection). */
 const sqliteHandles = new WeakMap<Db, SQLite.Database>();
 
+/** Registers an SQL function that calls back into the process, once per handle and name. */
+function registerCallback(sqlite: SQLite.Database, name: string, callback: (value: unknown) => void): void {
+  sqlite.function(name, { deterministic: false, varargs: false }, (value: unknown) => {
+    callback(value);
+    return null;
+  });
+}
+
 /**
  * SQLite: calls `onChange(userId)` whenever this handle writes to what authenticates that user (their
  * account row, one of their API tokens or sessions; a token's last_used_at excepted), whatever the code path
@@ -51,9 +59,8 @@ const sqliteHandles = new WeakMap<Db, SQLite.Database>();
 export function watchCredentialWrites(db: Db, onChange: (userId: number) => void): boolean {
   const sqlite = sqliteHandles.get(db);
   if (!sqlite) return false;
-  sqlite.function('fm_credentials_changed', { deterministic: false, varargs: false }, (userId: unknown) => {
+  registerCallback(sqlite, 'fm_credentials_changed', (userId) => {
     if (typeof userId === 'number' || typeof userId === 'bigint') onChange(Number(userId));
-    return null;
   });
   sqlite.exec(`
     create temp trigger if not exists fm_users_updated after update on main.users begin select fm_credentials_changed(old.id); end;
@@ -62,6 +69,22 @@ export function watchCredentialWrites(db: Db, onChange: (userId: number) => void
     create temp trigger if not exists fm_tokens_deleted after delete on main.api_tokens begin select fm_credentials_changed(old.user_id); end;
     create temp trigger if not exists fm_sessions_updated after update of user_id, token_hash, expires_at on main.sessions begin select fm_credentials_changed(old.user_id); end;
     create temp trigger if not exists fm_sessions_deleted after delete on main.sessions begin select fm_credentials_changed(old.user_id); end;
+  `);
+  return true;
+}
+
+/**
+ * SQLite: calls `onChange()` whenever this handle adds, changes or removes a freezer membership (TEMP
+ * triggers, as above; other connections' writes: `externalDataVersion`). False on PostgreSQL.
+ */
+export function watchMembershipWrites(db: Db, onChange: () => void): boolean {
+  const sqlite = sqliteHandles.get(db);
+  if (!sqlite) return false;
+  registerCallback(sqlite, 'fm_memberships_changed', () => onChange());
+  sqlite.exec(`
+    create temp trigger if not exists fm_members_inserted after insert on main.freezer_members begin select fm_memberships_changed(new.user_id); end;
+    create temp trigger if not exists fm_members_updated after update on main.freezer_members begin select fm_memberships_changed(old.user_id); end;
+    create temp trigger if not exists fm_members_deleted after delete on main.freezer_members begin select fm_memberships_changed(old.user_id); end;
   `);
   return true;
 }

@@ -8,7 +8,7 @@ import { toProductDto, type ProductDto } from '../products/products.dto.js';
 import { productsRepository } from '../products/products.repository.js';
 import { freezersRepository, type FreezerWithCounts } from './freezers.repository.js';
 import { nextFreeSlots } from './slots.js';
-import { inTransaction } from '../../db/database.js';
+import { externalDataVersion, inTransaction, watchMembershipWrites } from '../../db/database.js';
 
 export interface FreezerDto {
   id: number;
@@ -41,7 +41,36 @@ export interface BoxContent {
 /** A freezer holds at most this many products inside: bounds the "content by box" answer. */
 const MAX_CONTENT = 5000;
 
+/**
+ * Who shares a freezer with whom, asked on every write (cache invalidation): kept in process on SQLite, where
+ * TEMP triggers report this connection's membership writes and data_version other processes' writes; on
+ * PostgreSQL, asked each time.
+ */
+function coMemberLookup(db: Kysely<Database>): (userId: number) => Promise<number[]> {
+  const query = (userId: number) => freezersRepository.coMemberIds(db, userId);
+  const externalVersion = externalDataVersion(db);
+  let generation = 0;
+  if (!externalVersion || !watchMembershipWrites(db, () => (generation += 1))) return query;
+  const known = new Map<number, number[]>();
+  let knownAt = { generation, version: externalVersion() };
+  return async (userId) => {
+    const version = externalVersion();
+    if (knownAt.generation !== generation || knownAt.version !== version) {
+      known.clear();
+      knownAt = { generation, version };
+    }
+    const kept = known.get(userId);
+    if (kept) return kept;
+    const before = generation;
+    const ids = await query(userId);
+    // Kept only if no membership changed meanwhile (the answer may already be out of date otherwise).
+    if (before === generation && knownAt.version === version && knownAt.generation === generation) known.set(userId, ids);
+    return ids;
+  };
+}
+
 export function createFreezersService(db: Kysely<Database>) {
+  const coMembers = coMemberLookup(db);
   async function load(trx: Kysely<Database>, actor: Actor, id: number): Promise<FreezerWithCounts> {
     const row = await freezersRepository.getForMember(trx, actor.userId, id);
     if (!row) throw notFound('freezer-not-found');
@@ -53,7 +82,7 @@ export function createFreezersService(db: Kysely<Database>) {
 
   return {
     /** The users who share a freezer with this one (whose answers a write of theirs may change). */
-    coMemberIds: (userId: number): Promise<number[]> => freezersRepository.coMemberIds(db, userId),
+    coMemberIds: (userId: number): Promise<number[]> => coMembers(userId),
 
     async list(actor: Actor): Promise<FreezerDto[]> {
       return (await freezersRepository.listByMember(db, actor.userId)).map(toFreezerDto);

@@ -2,18 +2,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateToLatest, openDatabase, watchCredentialWrites, type Db } from '../../src/db/database.js';
+import { migrateToLatest, openDatabase, watchCredentialWrites, watchMembershipWrites, type Db } from '../../src/db/database.js';
 
-/** The TEMP triggers behind the credential cache: which writes of this connection they report. */
-describe('watchCredentialWrites (SQLite)', () => {
+/** The TEMP triggers behind the credential and co-member caches: which writes of this connection they report. */
+describe('writes watched through TEMP triggers (SQLite)', () => {
   let dir: string;
   let db: Db;
   const seen: number[] = [];
+  let memberships = 0;
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-credential-writes-'));
     db = openDatabase({ kind: 'sqlite', file: path.join(dir, 'db.sqlite') });
     await migrateToLatest(db);
     expect(watchCredentialWrites(db, (userId) => seen.push(userId))).toBe(true);
+    expect(watchMembershipWrites(db, () => (memberships += 1))).toBe(true);
   });
   afterAll(async () => {
     await db.destroy();
@@ -59,5 +61,20 @@ describe('watchCredentialWrites (SQLite)', () => {
     // A failed transaction may have reported its writes: reporting too much is harmless, too little is not.
     await db.deleteFrom('users').where('id', '=', alice).execute();
     expect(seen).toEqual([alice, bob, bob, alice, alice]);
+  });
+
+  it('reports every membership written (the co-members asked on each write are kept meanwhile)', async () => {
+    const owner = await user('owner@example.com');
+    const other = await user('other@example.com');
+    const before = memberships;
+    const freezer = await db.insertInto('freezers').values({ name: 'Garage', box_count: 4, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
+    expect(memberships).toBe(before);
+    await db.insertInto('freezer_members').values({ freezer_id: freezer.id, user_id: owner, role: 'owner', created_at: now }).execute();
+    await db.insertInto('freezer_members').values({ freezer_id: freezer.id, user_id: other, role: 'member', created_at: now }).execute();
+    expect(memberships).toBe(before + 2);
+    await db.updateTable('freezer_members').set({ role: 'owner' }).where('user_id', '=', other).execute();
+    expect(memberships).toBe(before + 3);
+    await db.deleteFrom('freezer_members').where('user_id', '=', other).execute();
+    expect(memberships).toBe(before + 4);
   });
 });
