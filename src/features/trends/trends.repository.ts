@@ -32,21 +32,24 @@ export const trendsRepository = {
    * partial take-outs), and when last taken out (partial take-outs included).
    */
   async personal(db: Kysely<Database>, userId: number, limit: number): Promise<Array<TypeFrequency & { latest: string | null }>> {
-    const rows = await db
+    // Grouped by type id alone, names joined to the (at most 43) groups afterwards: grouping by the names
+    // too sorted every product row by them.
+    const perType = db
       .selectFrom('products as p')
       .innerJoin('freezer_members as m', (join) => join.onRef('m.freezer_id', '=', 'p.freezer_id').on('m.user_id', '=', userId))
-      .innerJoin('product_types as t', 't.id', 'p.type_id')
-      .select(['p.type_id', 't.name_en', 't.name_fr'])
-      .select((eb) => [
-        eb.fn.count<number>(eb.case().when('p.source_product_id', 'is', null).then(1).end()).as('freq'),
-        eb.fn.max('p.date_out').as('latest'),
-      ])
-      .groupBy(['p.type_id', 't.name_en', 't.name_fr'])
+      .select('p.type_id')
+      .select((eb) => [eb.fn.count<number>(eb.case().when('p.source_product_id', 'is', null).then(1).end()).as('freq'), eb.fn.max('p.date_out').as('latest')])
+      .groupBy('p.type_id')
+      .as('a');
+    const rows = await db
+      .selectFrom(perType)
+      .innerJoin('product_types as t', 't.id', 'a.type_id')
+      .select(['a.type_id', 't.name_en', 't.name_fr', 'a.freq', 'a.latest'])
       // latest take-out first (types never taken out last), then the most frequent
-      .orderBy(sql`max(p.date_out) is null`)
-      .orderBy('latest', 'desc')
-      .orderBy('freq', 'desc')
-      .orderBy('p.type_id')
+      .orderBy(sql`a.latest is null`)
+      .orderBy('a.latest', 'desc')
+      .orderBy('a.freq', 'desc')
+      .orderBy('a.type_id')
       .limit(limit)
       .execute();
     return rows.map((r) => ({ ...r, freq: Number(r.freq), latest: (r.latest as string | null) ?? null }));
