@@ -438,6 +438,10 @@ export async function generateDataset(options: GenerateOptions): Promise<Manifes
   // The per-type counts of the general trend, as the products repository keeps them (migration 0004).
   db.exec('delete from product_type_counts');
   db.exec('insert into product_type_counts (type_id, freq) select type_id, count(*) from products where source_product_id is null group by type_id');
+  // Per freezer and type, as the products repository keeps them (migration 0006).
+  db.exec('delete from freezer_type_stats');
+  db.exec(`insert into freezer_type_stats (freezer_id, type_id, row_count, freq, latest)
+    select freezer_id, type_id, count(*), count(case when source_product_id is null then 1 end), max(date_out) from products group by freezer_id, type_id`);
   const problems = db.pragma('foreign_key_check') as unknown[];
   if (problems.length > 0) throw new Error(`generated data breaks ${problems.length} foreign keys`);
   db.pragma('journal_mode = WAL');

@@ -24,6 +24,7 @@ const TABLE_ORDER = [
   'audit_log',
   'legacy_import_map',
   'product_type_counts',
+  'freezer_type_stats',
   'photos',
 ];
 /** Tables with a serial id: their sequence continues after the copied rows. */

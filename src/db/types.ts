@@ -147,6 +147,15 @@ export interface ProductTypeCountsTable {
   freq: number;
 }
 
+/** Per freezer and type (migration 0006): product rows, products (history rows excluded), latest take-out. */
+export interface FreezerTypeStatsTable {
+  freezer_id: number;
+  type_id: number;
+  row_count: number;
+  freq: number;
+  latest: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -159,6 +168,7 @@ export interface Database {
   audit_log: AuditLogTable;
   legacy_import_map: LegacyImportMapTable;
   product_type_counts: ProductTypeCountsTable;
+  freezer_type_stats: FreezerTypeStatsTable;
   photos: PhotosTable;
 }
 

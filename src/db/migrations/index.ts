@@ -4,6 +4,7 @@ import * as legacyImport from './20261122_0002_legacy_import.js';
 import * as photos from './20261122_0003_photos.js';
 import * as typeCounts from './20261122_0004_type_counts.js';
 import * as postgresSearch from './20261122_0005_postgres_search.js';
+import * as freezerTypeStats from './20261122_0006_freezer_type_stats.js';
 
 /** Append-only list of migrations, in order. Static imports keep them working from src (tests) and dist alike. */
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '20261122_0003_photos': photos,
   '20261122_0004_type_counts': typeCounts,
   '20261122_0005_postgres_search': postgresSearch,
+  '20261122_0006_freezer_type_stats': freezerTypeStats,
 };
 
 export const migrationProvider: MigrationProvider = {

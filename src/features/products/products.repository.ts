@@ -133,7 +133,63 @@ const insertRow = prepareQuery((db, p: NewProduct) =>
     .returning('id'),
 );
 
-const countedAs = prepareQuery((db, p: { id: number }) => db.selectFrom('products').select(['type_id', 'source_product_id']).where('id', '=', p.id));
+const countedAs = prepareQuery((db, p: { id: number }) => db.selectFrom('products').select(['freezer_id', 'type_id', 'source_product_id']).where('id', '=', p.id));
+
+/** A new product row in freezer_type_stats: one more row, one more product unless a history row, a later take-out maybe. */
+const statsAdd = prepareQuery((db, p: { freezerId: number; typeId: number; counted: number; dateOut: string | null }) =>
+  db
+    .insertInto('freezer_type_stats')
+    .values({ freezer_id: p.freezerId, type_id: p.typeId, row_count: 1, freq: p.counted, latest: p.dateOut })
+    .onConflict((oc) =>
+      oc.columns(['freezer_id', 'type_id']).doUpdateSet((eb) => ({
+        row_count: eb(eb.ref('freezer_type_stats.row_count'), '+', 1),
+        freq: eb(eb.ref('freezer_type_stats.freq'), '+', eb.ref('excluded.freq')),
+        // The later of the two dates (either may be null; SQLite's max(a, b) would answer null then).
+        latest: eb
+          .case()
+          .when(eb.ref('excluded.latest'), 'is', null)
+          .then(eb.ref('freezer_type_stats.latest'))
+          .when(eb.or([eb(eb.ref('freezer_type_stats.latest'), 'is', null), eb(eb.ref('excluded.latest'), '>', eb.ref('freezer_type_stats.latest'))]))
+          .then(eb.ref('excluded.latest'))
+          .else(eb.ref('freezer_type_stats.latest'))
+          .end(),
+      })),
+    ),
+);
+
+/** One (freezer, type) pair of freezer_type_stats counted again from the products (an index-only scan of a few rows). */
+const statsRecount = prepareQuery((db, p: { freezerId: number; typeId: number }) =>
+  db
+    .insertInto('freezer_type_stats')
+    .columns(['freezer_id', 'type_id', 'row_count', 'freq', 'latest'])
+    .expression((eb) =>
+      eb
+        .selectFrom('products')
+        .select((inner) => [
+          sql<number>`cast(${p.freezerId} as integer)`.as('freezer_id'),
+          sql<number>`cast(${p.typeId} as integer)`.as('type_id'),
+          inner.fn.countAll<number>().as('row_count'),
+          inner.fn.count<number>(inner.case().when('source_product_id', 'is', null).then(1).end()).as('freq'),
+          inner.fn.max('date_out').as('latest'),
+        ])
+        .where('freezer_id', '=', p.freezerId)
+        .where('type_id', '=', p.typeId),
+    )
+    .onConflict((oc) =>
+      oc.columns(['freezer_id', 'type_id']).doUpdateSet((eb) => ({ row_count: eb.ref('excluded.row_count'), freq: eb.ref('excluded.freq'), latest: eb.ref('excluded.latest') })),
+    ),
+);
+
+/** Counts these (freezer, type) pairs again, each once. */
+async function recountStats(db: Kysely<Database>, pairs: ReadonlyArray<{ freezer_id: number; type_id: number }>): Promise<void> {
+  const seen = new Set<string>();
+  for (const pair of pairs) {
+    const key = `${pair.freezer_id}:${pair.type_id}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    await statsRecount.execute(db, { freezerId: pair.freezer_id, typeId: pair.type_id });
+  }
+}
 
 const typeCountUpsert = prepareQuery((db, p: { typeId: number; delta: number }) =>
   db
@@ -196,32 +252,40 @@ export const productsRepository = {
     const created = await insertRow.executeTakeFirst(db, row);
     if (!created) throw new Error('insert into products returned no id');
     if (row.source_product_id === null) await adjustTypeCount(db, row.type_id, 1);
+    await statsAdd.execute(db, { freezerId: row.freezer_id, typeId: row.type_id, counted: row.source_product_id === null ? 1 : 0, dateOut: row.date_out });
     return created.id;
   },
 
   async update(db: Kysely<Database>, id: number, changes: ProductUpdate): Promise<void> {
     const countsChange = changes.type_id !== undefined || changes.source_product_id !== undefined;
-    const before = countsChange ? await countedAs.executeTakeFirst(db, { id }) : undefined;
+    const statsChange = countsChange || changes.freezer_id !== undefined || changes.date_out !== undefined;
+    const before = statsChange ? await countedAs.executeTakeFirst(db, { id }) : undefined;
     // Like Kysely's set(): a column given as undefined is left as it is.
     const columns = Object.keys(changes).filter((column) => changes[column as keyof ProductUpdate] !== undefined);
     if (columns.length > 0) await updateOf(columns).execute(db, { ...changes, $id: id });
     if (before) {
       const typeAfter = (changes.type_id as number | undefined) ?? before.type_id;
-      const countedAfter = (changes.source_product_id === undefined ? before.source_product_id : changes.source_product_id) === null;
-      if (before.source_product_id === null) await adjustTypeCount(db, before.type_id, -1);
-      if (countedAfter) await adjustTypeCount(db, typeAfter, 1);
+      if (countsChange) {
+        const countedAfter = (changes.source_product_id === undefined ? before.source_product_id : changes.source_product_id) === null;
+        if (before.source_product_id === null) await adjustTypeCount(db, before.type_id, -1);
+        if (countedAfter) await adjustTypeCount(db, typeAfter, 1);
+      }
+      await recountStats(db, [before, { freezer_id: (changes.freezer_id as number | undefined) ?? before.freezer_id, type_id: typeAfter }]);
     }
   },
 
   async delete(db: Kysely<Database>, id: number): Promise<void> {
-    const before = await db.selectFrom('products').select(['type_id', 'source_product_id']).where('id', '=', id).executeTakeFirst();
+    const before = await countedAs.executeTakeFirst(db, { id });
     await db.deleteFrom('products').where('id', '=', id).execute();
     if (before && before.source_product_id === null) await adjustTypeCount(db, before.type_id, -1);
+    if (before) await recountStats(db, [before]);
   },
 
   /** Deletes the history rows of the partial take-outs of a product; returns how many. */
   async deleteTakeOutsOf(db: Kysely<Database>, sourceId: number): Promise<number> {
+    const pairs = await db.selectFrom('products').select(['freezer_id', 'type_id']).distinct().where('source_product_id', '=', sourceId).execute();
     const result = await db.deleteFrom('products').where('source_product_id', '=', sourceId).executeTakeFirst();
+    await recountStats(db, pairs);
     return Number(result.numDeletedRows);
   },
 };

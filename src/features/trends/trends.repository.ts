@@ -29,17 +29,17 @@ export const trendsRepository = {
 
   /**
    * Per type, among the products of the user's freezers: how often (products, not the history rows of
-   * partial take-outs), and when last taken out (partial take-outs included).
+   * partial take-outs), and when last taken out (partial take-outs included). Read from freezer_type_stats,
+   * which the products repository keeps in step with every product write: a few rows per freezer.
    */
   async personal(db: Kysely<Database>, userId: number, limit: number): Promise<Array<TypeFrequency & { latest: string | null }>> {
-    // Grouped by type id alone, names joined to the (at most 43) groups afterwards: grouping by the names
-    // too sorted every product row by them.
     const perType = db
-      .selectFrom('products as p')
-      .innerJoin('freezer_members as m', (join) => join.onRef('m.freezer_id', '=', 'p.freezer_id').on('m.user_id', '=', userId))
-      .select('p.type_id')
-      .select((eb) => [eb.fn.count<number>(eb.case().when('p.source_product_id', 'is', null).then(1).end()).as('freq'), eb.fn.max('p.date_out').as('latest')])
-      .groupBy('p.type_id')
+      .selectFrom('freezer_type_stats as s')
+      .innerJoin('freezer_members as m', (join) => join.onRef('m.freezer_id', '=', 's.freezer_id').on('m.user_id', '=', userId))
+      .where('s.row_count', '>', 0)
+      .select('s.type_id')
+      .select((eb) => [eb.fn.sum<number>('s.freq').as('freq'), eb.fn.max('s.latest').as('latest')])
+      .groupBy('s.type_id')
       .as('a');
     const rows = await db
       .selectFrom(perType)
