@@ -25,7 +25,7 @@ export async function sendCached(app: FastifyInstance, request: FastifyRequest, 
   const auth = request.auth;
   if (answer.scope === 'user' && !auth) throw new Error(`sendCached(${answer.namespace}): a per-user answer on an unauthenticated route`);
   const scope: CacheScope = answer.scope === 'user' && auth ? { kind: 'user', userId: auth.user.id } : { kind: 'everybody' };
-  const { value } = await app.services.cache.remember(
+  const { value, hit } = await app.services.cache.remember(
     `answer:${answer.namespace}`,
     scope,
     answer.key,
@@ -33,5 +33,6 @@ export async function sendCached(app: FastifyInstance, request: FastifyRequest, 
     async () => String(reply.serialize(await compute())),
     (json) => json.length <= MAX_KEPT_CHARS,
   );
-  return reply.type('application/json; charset=utf-8').send(value);
+  // Said in X-Cache, as photo search does: /metrics counts hits and misses per route from it.
+  return reply.header('x-cache', hit ? 'hit' : 'miss').type('application/json; charset=utf-8').send(value);
 }

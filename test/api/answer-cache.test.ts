@@ -36,6 +36,10 @@ describe('cached read answers', () => {
     const hits = server.app.services.cache.stats().hits;
     await listTwice(account, url);
     expect(server.app.services.cache.stats().hits).toBeGreaterThanOrEqual(hits + 2);
+    // Said in X-Cache: a miss right after a write, a hit after it.
+    await putIn(account.api, freezer.id, 2);
+    expect((await account.api.get(url)).headers.get('x-cache')).toBe('miss');
+    expect((await account.api.get(url)).headers.get('x-cache')).toBe('hit');
   });
 
   it('show a product added, taken out, renamed and deleted at once', async () => {
