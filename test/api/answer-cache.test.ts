@@ -139,7 +139,9 @@ describe('cached read answers, the database written to by another program (SQLit
   });
   afterAll(async () => server.close());
 
-  it('show a change another connection made to the file (the CLI, a script)', async () => {
+  // With Redis (npm run test:redis) answers live there, under no instance's data_version: the CLI retires them
+  // itself after its writes (retireSharedCache), which test/cli covers.
+  it.skipIf(process.env.FM_TEST_REDIS === '1')('show a change another connection made to the file (the CLI, a script)', async () => {
     const account = await signUp(server.url, { email: uniqueEmail('external') });
     const freezer = await newFreezer(account.api);
     const soup = await putIn(account.api, freezer.id, 1);
