@@ -1,13 +1,12 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { loadConfig, type Config } from '../config.js';
 import { PREVIEW_SIZES, previewKey } from '../features/photos/photos.previews.js';
+import { hashingStream } from '../storage/storage.js';
 
 /**
  * `backup` and `restore` for the embedded default (SQLite file + photos on disk). A backup directory holds
@@ -56,35 +55,28 @@ async function isEmptyDir(dir: string): Promise<boolean> {
   }
 }
 
-function hasher() {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const stream = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      done(null, chunk);
-    },
-  });
-  return { stream, result: () => ({ bytes, sha256: hash.digest('hex') }) };
+/** The manifest's names for what a hashing stream saw. */
+function bytesAndSum(hash: ReturnType<typeof hashingStream>): { bytes: number; sha256: string } {
+  const { size, sha256 } = hash.digest();
+  return { bytes: size, sha256 };
 }
 
 async function checksum(file: string): Promise<{ bytes: number; sha256: string }> {
-  const h = hasher();
-  await pipeline(fs.createReadStream(file), h.stream, async function* (source) {
+  const hash = hashingStream();
+  await pipeline(fs.createReadStream(file), hash, async function* (source) {
     for await (const _chunk of source) {
       // consumed for the hash only
     }
   });
-  return h.result();
+  return bytesAndSum(hash);
 }
 
 /** Copies a file, fsyncs the copy, and returns its size and checksum as read. */
 async function copyFile(from: string, to: string): Promise<{ bytes: number; sha256: string }> {
   await fsp.mkdir(path.dirname(to), { recursive: true });
-  const h = hasher();
-  await pipeline(fs.createReadStream(from), h.stream, fs.createWriteStream(to, { flush: true }));
-  return h.result();
+  const hash = hashingStream();
+  await pipeline(fs.createReadStream(from), hash, fs.createWriteStream(to, { flush: true }));
+  return bytesAndSum(hash);
 }
 
 function counts(db: Database.Database): Manifest['counts'] {
