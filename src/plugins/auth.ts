@@ -3,6 +3,7 @@ import { csrfTokenFor } from '../features/sessions/auth.service.js';
 import type { Actor } from '../lib/actor.js';
 import { AppError } from '../lib/errors.js';
 import { safeEqual } from '../lib/secrets.js';
+import { appendRouteHook } from './route-hooks.js';
 
 export const SESSION_COOKIE = 'fm_session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -32,8 +33,7 @@ export function registerAuth(app: FastifyInstance): void {
 
   // Added as each route's last onRequest hook, after the rate limiter's: a flood is refused before it reaches the database.
   app.addHook('onRoute', (route) => {
-    const existing = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
-    route.onRequest = [...existing, authenticate] as typeof route.onRequest;
+    appendRouteHook(route, 'onRequest', authenticate);
   });
 
   async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { appendRouteHook } from './route-hooks.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -25,7 +26,6 @@ export function registerCacheInvalidation(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (methods.every((method) => SAFE_METHODS.has(method))) return;
-    const existing = route.onSend ? (Array.isArray(route.onSend) ? route.onSend : [route.onSend]) : [];
-    route.onSend = [...existing, invalidate] as typeof route.onSend;
+    appendRouteHook(route, 'onSend', invalidate);
   });
 }

@@ -15,6 +15,7 @@ import { AppError } from '../../lib/errors.js';
 import { todayUtc } from '../../lib/time.js';
 import { actorOf } from '../../plugins/auth.js';
 import { sendCached } from '../../plugins/cached-answers.js';
+import { appendRouteHook } from '../../plugins/route-hooks.js';
 import type { Problem, ProblemRenderer } from '../../plugins/errors.js';
 import type { ProductDto } from '../products/products.dto.js';
 import {
@@ -141,8 +142,7 @@ export const seedApiRoutes: FastifyPluginAsync = async (app) => {
 
   app.addHook('onRoute', (route) => {
     if (route.config?.renderProblem !== renderSeedProblem) return;
-    const existing = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
-    route.onRequest = [...existing, authenticate] as typeof route.onRequest;
+    appendRouteHook(route, 'onRequest', authenticate);
   });
 
   // The report: a write whose body is not application/json is a 415, even without a body.
