@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import SQLite from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { sql, type Kysely } from 'kysely';
 import { buildApp } from '../src/app.js';
@@ -198,6 +199,20 @@ export async function databaseDigest(db: Kysely<any>): Promise<{ digest: string;
     hash.update(`${name}\n${rows.map((row) => JSON.stringify(row)).sort().join('\n')}\n`);
   }
   return { digest: hash.digest('hex'), tables };
+}
+
+/**
+ * Runs one statement on a test server's SQLite file through a connection of its own, as the CLI or a
+ * script would (the server's connection does not see it as its own write); returns the rows it changed.
+ */
+export function writeFromAnotherConnection(server: TestServer, statement: string, ...params: unknown[]): number {
+  const other = new SQLite(path.join(server.dataDir, 'freezer-manager.sqlite'));
+  try {
+    other.pragma('busy_timeout = 5000');
+    return other.prepare(statement).run(...params).changes;
+  } finally {
+    other.close();
+  }
 }
 
 /** A loopback port nobody listens on right now, for a server started as a separate process. */

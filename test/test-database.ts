@@ -41,6 +41,16 @@ const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
  */
 const LOCALE = "encoding 'UTF8' lc_collate 'C' lc_ctype 'C.UTF-8'";
 
+/** Brings the named PostgreSQL database's schema up to date. */
+async function migrate(name: string): Promise<void> {
+  const db = openDatabase({ kind: 'postgres', url: urlOf(name), poolMax: 1 });
+  try {
+    await migrateToLatest(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
 /**
  * The migrated database every test database is copied from (CREATE DATABASE ... TEMPLATE is much
  * faster than migrating each one). Made once per run by the global setup (test/global-setup.ts).
@@ -48,12 +58,7 @@ const LOCALE = "encoding 'UTF8' lc_collate 'C' lc_ctype 'C.UTF-8'";
 export async function createTemplateDatabase(): Promise<{ name: string; drop(): Promise<void> }> {
   const name = `fm_test_template_${process.pid}_${randomBytes(4).toString('hex')}`;
   await adminPool().query(`create database ${ident(name)} template template0 ${LOCALE}`);
-  const db = openDatabase({ kind: 'postgres', url: urlOf(name), poolMax: 1 });
-  try {
-    await migrateToLatest(db);
-  } finally {
-    await db.destroy();
-  }
+  await migrate(name);
   return {
     name,
     drop: async () => {
@@ -79,12 +84,7 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
   await adminPool().query(`alter database ${ident(name)} set synchronous_commit = off`);
   if (!options.empty && !template) {
     // Run without the global setup (a single file from an editor): migrate this one.
-    const db = openDatabase({ kind: 'postgres', url: urlOf(name), poolMax: 1 });
-    try {
-      await migrateToLatest(db);
-    } finally {
-      await db.destroy();
-    }
+    await migrate(name);
   }
   return {
     env: { DATABASE_URL: urlOf(name), DATABASE_POOL_MAX: TEST_POOL_MAX },

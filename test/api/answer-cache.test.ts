@@ -1,7 +1,5 @@
-import Database from 'better-sqlite3';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUp, startServer, uniqueEmail, type TestServer } from '../helpers.js';
+import { signUp, startServer, uniqueEmail, writeFromAnotherConnection, type TestServer } from '../helpers.js';
 import { newFreezer, putIn } from '../inventory-helpers.js';
 
 /**
@@ -147,13 +145,7 @@ describe('cached read answers, the database written to by another program (SQLit
     const soup = await putIn(account.api, freezer.id, 1);
     const url = `/api/v1/products?freezerId=${freezer.id}`;
     expect((await listTwice(account, url)).items[0].name).toBe('Soup');
-    const other = new Database(path.join(server.dataDir, 'freezer-manager.sqlite'));
-    try {
-      other.pragma('busy_timeout = 5000');
-      expect(other.prepare('update products set name = ? where id = ?').run('Renamed outside', soup.id).changes).toBe(1);
-    } finally {
-      other.close();
-    }
+    expect(writeFromAnotherConnection(server, 'update products set name = ? where id = ?', 'Renamed outside', soup.id)).toBe(1);
     expect((await listTwice(account, url)).items[0].name).toBe('Renamed outside');
   });
 });

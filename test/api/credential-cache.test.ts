@@ -1,7 +1,5 @@
-import Database from 'better-sqlite3';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, expectProblem, request, signUp, startServer, uniqueEmail, type TestServer } from '../helpers.js';
+import { client, expectProblem, request, signUp, startServer, uniqueEmail, writeFromAnotherConnection, type TestServer } from '../helpers.js';
 
 /**
  * On SQLite, checked credentials are kept in process (auth.service): these tests make sure a kept
@@ -80,14 +78,7 @@ describe('credentials kept in process, written to by another program (SQLite)', 
   it('refuse a token another connection deleted from the file (the CLI, a script)', async () => {
     const account = await signUp(server.url, { email: uniqueEmail('external') });
     await useSeveralTimes(server.url, account.token);
-    const file = path.join(server.dataDir, 'freezer-manager.sqlite');
-    const other = new Database(file);
-    try {
-      other.pragma('busy_timeout = 5000');
-      expect(other.prepare('delete from api_tokens where user_id = ?').run(account.user.id).changes).toBe(1);
-    } finally {
-      other.close();
-    }
+    expect(writeFromAnotherConnection(server, 'delete from api_tokens where user_id = ?', account.user.id)).toBe(1);
     expectProblem(await account.api.get('/api/v1/me'), 401);
   });
 });

@@ -1,13 +1,12 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
-import { createTestDatabase, signUp, startServer, tableNames, type TestDatabase } from '../helpers.js';
+import { createTestDatabase, freePort, signUp, startServer, tableNames, type TestDatabase } from '../helpers.js';
 import { dropPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from '../redis-helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -21,18 +20,6 @@ afterAll(async () => {
   await database.drop();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
-
-/** A loopback port nothing listens on. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** Runs `freezer-manager ARGS` from the sources on a data directory of its own. */
 function cli(args: string[], env: Record<string, string> = {}, timeout = 30_000): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -113,7 +100,7 @@ describe('freezer-manager', { timeout: 60_000 }, () => {
   });
 
   it('fails clearly on a PostgreSQL server it cannot reach, without printing the URL’s password', async () => {
-    const port = await closedPort();
+    const port = await freePort(); // nothing listens on it
     const unreachable = await cli(['migrate'], { DATABASE_URL: `postgres://freezer:pg-s3cret-pw@127.0.0.1:${port}/freezer` });
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain('ECONNREFUSED');
