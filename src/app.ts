@@ -129,7 +129,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const redis = config.redis ? await connectRedis(config.redis) : undefined;
   // Without Redis, the workers of `serve --workers N` would each keep answers that a write through another
   // worker cannot invalidate: then nothing is cached rather than something stale served.
-  const db: Db = openDatabase(config.database);
+  const db: Db = openDatabase(config.database, {
+    backgroundCheckpoints: true,
+    onCheckpointError: (err) => app.log.error({ err }, 'the WAL checkpoint worker stopped; SQLite checkpoints in the commits again'),
+  });
   app.addHook('onClose', async () => {
     await db.destroy();
   });

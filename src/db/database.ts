@@ -6,11 +6,19 @@ import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import type { Database } from './types.js';
 import { migrationProvider } from './migrations/index.js';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 
 export type Db = Kysely<Database>;
 
+export interface OpenOptions {
+  /** SQLite: WAL checkpoints on a worker thread instead of in the commits (see checkpointer.ts); for the server. */
+  backgroundCheckpoints?: boolean;
+  /** Told when the checkpoint worker fails (SQLite then checkpoints in the commits again). */
+  onCheckpointError?: (err: Error) => void;
+}
+
 /** Opens the configured database through Kysely: the SQLite file (see openSqlite) or a PostgreSQL pool (see openPostgresPool). */
-export function openDatabase(database: DatabaseConfig): Db {
+export function openDatabase(database: DatabaseConfig, options: OpenOptions = {}): Db {
   if (database.kind === 'postgres') {
     const pool = openPostgresPool(database.url, database.poolMax);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
@@ -18,7 +26,9 @@ export function openDatabase(database: DatabaseConfig): Db {
     return db;
   }
   const sqlite = openSqlite(database.file);
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  const checkpointer = options.backgroundCheckpoints && !sqlite.memory ? startCheckpointer(sqlite, { onError: options.onCheckpointError }) : undefined;
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite, onDestroy: () => checkpointer?.close() }) });
+  if (checkpointer) checkpointers.set(db, checkpointer);
   const dataVersion = sqlite.prepare('pragma data_version').pluck();
   // Read once per turn of the event loop: every request handled in a turn arrived before it began, so
   // none of them can follow a commit made after the first read (and the read costs about 10 µs).
@@ -38,6 +48,12 @@ export function openDatabase(database: DatabaseConfig): Db {
 }
 
 const dataVersions = new WeakMap<Db, () => number>();
+const checkpointers = new WeakMap<Db, Checkpointer>();
+
+/** The handle's background checkpointer (SQLite opened with backgroundCheckpoints), for tests and tools. */
+export function checkpointerOf(db: Db): Checkpointer | undefined {
+  return checkpointers.get(db);
+}
 /** The better-sqlite3 connection behind each SQLite handle (its one connection). */
 const sqliteHandles = new WeakMap<Db, SQLite.Database>();
 
@@ -145,14 +161,28 @@ export function isPostgres(db: Kysely<any>): boolean {
  * an immediate one waits for the lock (busy_timeout) before reading anything.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #onDestroy: () => Promise<void> | undefined;
+  constructor(settings: ImmediateSqliteSettings) {
+    super(settings);
+    this.#onDestroy = settings.onDestroy;
+  }
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
+  /** Whatever must stop before the connection closes (the checkpoint worker), then the connection. */
+  override async destroy(): Promise<void> {
+    await this.#onDestroy();
+    await super.destroy();
+  }
+}
+
+interface ImmediateSqliteSettings extends SqliteDialectConfig {
+  onDestroy: () => Promise<void> | undefined;
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
-  readonly #settings: SqliteDialectConfig;
-  constructor(settings: SqliteDialectConfig) {
+  readonly #settings: ImmediateSqliteSettings;
+  constructor(settings: ImmediateSqliteSettings) {
     super(settings);
     this.#settings = settings;
   }
