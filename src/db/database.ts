@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
+import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, type Driver, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import type { Database } from './types.js';
@@ -27,7 +27,7 @@ export function openDatabase(database: DatabaseConfig, options: OpenOptions = {}
   }
   const sqlite = openSqlite(database.file);
   const checkpointer = options.backgroundCheckpoints && !sqlite.memory ? startCheckpointer(sqlite, { onError: options.onCheckpointError }) : undefined;
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite, onDestroy: () => checkpointer?.close() }) });
+  const db = new Kysely<Database>({ dialect: new GroupCommitSqliteDialect({ database: sqlite, onDestroy: () => checkpointer?.close() }) });
   if (checkpointer) checkpointers.set(db, checkpointer);
   const dataVersion = sqlite.prepare('pragma data_version').pluck();
   // Read once per turn of the event loop: every request handled in a turn arrived before it began, so
@@ -155,39 +155,117 @@ export function isPostgres(db: Kysely<any>): boolean {
 }
 
 /**
- * Transactions that take SQLite's write lock when they begin (BEGIN IMMEDIATE), not at their first write.
- * With several processes on one file (serve --workers N, the CLI beside a server), a deferred transaction
- * that read first and then writes fails at once with SQLITE_BUSY when another process wrote meanwhile;
- * an immediate one waits for the lock (busy_timeout) before reading anything.
+ * SQLite's transactions, with group commit.
+ *
+ * They take the write lock when they begin (BEGIN IMMEDIATE), not at their first write: with several
+ * processes on one file (serve --workers N, the CLI beside a server), a deferred transaction that read
+ * first and then writes fails at once with SQLITE_BUSY when another process wrote meanwhile; an
+ * immediate one waits for the lock (busy_timeout) before reading anything.
+ *
+ * The COMMIT is most of a small write's cost (appending every page the write touched to the WAL), and
+ * writes that arrive together touch many of the same pages (the end of the products and audit tables
+ * and of their indexes). So the transactions that begin while one is open share it: each runs inside a
+ * SAVEPOINT, holding the connection as any transaction does (Kysely's connection lock: no other
+ * statement runs in the middle of it), and is undone alone when it fails (ROLLBACK TO). Once the event
+ * loop has taken what arrived with the first one, a single COMMIT makes them all durable, and
+ * inTransaction answers each caller only then: no write is acknowledged before its COMMIT. Should the
+ * COMMIT fail (a full disk, an I/O error), every member fails with it and nothing of the group is
+ * written; so does every member when SQLite itself rolls the transaction back in the middle of one.
+ *
+ * Between two members, statements outside transactions (reads, a token's last use) run inside the
+ * open group, as any statement on this connection would: they see the writes that have finished, which
+ * the COMMIT that follows a moment later makes durable.
  */
-class ImmediateSqliteDriver extends SqliteDriver {
+class GroupCommitSqliteDriver extends SqliteDriver {
+  readonly #sqlite: SQLite.Database;
   readonly #onDestroy: () => Promise<void> | undefined;
-  constructor(settings: ImmediateSqliteSettings) {
+  constructor(settings: GroupCommitSqliteSettings) {
     super(settings);
+    this.#sqlite = settings.database as SQLite.Database;
     this.#onDestroy = settings.onDestroy;
   }
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  override async beginTransaction(): Promise<void> {
+    const sqlite = this.#sqlite;
+    let group = openGroups.get(sqlite);
+    if (!group || group.failed || !sqlite.inTransaction) {
+      sqlite.exec('begin immediate');
+      const opened = newGroup();
+      group = opened;
+      openGroups.set(sqlite, opened);
+      setImmediate(() => void this.#commit(opened).catch((err: unknown) => opened.fail(err)));
+    }
+    group.writes += 1;
+    sqlite.exec('savepoint fm_write');
+  }
+  override async commitTransaction(): Promise<void> {
+    const sqlite = this.#sqlite;
+    if (!sqlite.inTransaction) {
+      const err = new Error('SQLite rolled the transaction back');
+      openGroups.get(sqlite)?.fail(err);
+      throw err;
+    }
+    sqlite.exec('release fm_write');
+  }
+  override async rollbackTransaction(): Promise<void> {
+    const sqlite = this.#sqlite;
+    if (sqlite.inTransaction) {
+      sqlite.exec('rollback to fm_write; release fm_write');
+    } else {
+      // SQLite rolled the whole transaction back (an I/O error, a full disk): the group's other
+      // writes are gone with it, so none of them may be acknowledged.
+      openGroups.get(sqlite)?.fail(new Error('SQLite rolled the transaction back'));
+    }
+  }
+  /** Commits the group once the members that already wait for the connection are done (its lock is first come, first served). */
+  async #commit(group: CommitGroup): Promise<void> {
+    const sqlite = this.#sqlite;
+    await this.acquireConnection();
+    try {
+      // A group that failed may have been followed by another: that one's transaction is not ours to end.
+      if (openGroups.get(sqlite) !== group) return;
+      openGroups.delete(sqlite);
+      if (group.failed) {
+        if (sqlite.inTransaction) sqlite.exec('rollback');
+        return;
+      }
+      try {
+        sqlite.exec('commit');
+      } catch (err) {
+        if (sqlite.inTransaction) sqlite.exec('rollback');
+        group.fail(err);
+        return;
+      }
+      const counts = commitCounts.get(sqlite) ?? { commits: 0, writes: 0 };
+      counts.commits += 1;
+      counts.writes += group.writes;
+      commitCounts.set(sqlite, counts);
+      group.resolve();
+    } finally {
+      await this.releaseConnection();
+    }
   }
   /** Whatever must stop before the connection closes (the checkpoint worker), then the connection. */
   override async destroy(): Promise<void> {
+    // A group still open commits first (closing the connection would roll it back).
+    const group = openGroups.get(this.#sqlite);
+    if (group) await this.#commit(group).catch((err: unknown) => group.fail(err));
     await this.#onDestroy();
     await super.destroy();
   }
 }
 
-interface ImmediateSqliteSettings extends SqliteDialectConfig {
+interface GroupCommitSqliteSettings extends SqliteDialectConfig {
   onDestroy: () => Promise<void> | undefined;
 }
 
-class ImmediateSqliteDialect extends SqliteDialect {
-  readonly #settings: ImmediateSqliteSettings;
-  constructor(settings: ImmediateSqliteSettings) {
+class GroupCommitSqliteDialect extends SqliteDialect {
+  readonly #settings: GroupCommitSqliteSettings;
+  constructor(settings: GroupCommitSqliteSettings) {
     super(settings);
     this.#settings = settings;
   }
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#settings);
+    return new GroupCommitSqliteDriver(this.#settings);
   }
 }
 
@@ -276,6 +354,66 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+/**
+ * The write transactions of one SQLite connection that share a COMMIT: opened (BEGIN IMMEDIATE) by the
+ * first, committed once the event loop has run what arrived with it.
+ */
+interface CommitGroup {
+  /** Settles when the group's COMMIT has succeeded (or the group has failed: see `fail`). */
+  readonly committed: Promise<void>;
+  resolve(): void;
+  fail(err: unknown): void;
+  failed: boolean;
+  writes: number;
+}
+
+/** The group open now on each SQLite connection, if any. */
+const openGroups = new WeakMap<SQLite.Database, CommitGroup>();
+const commitCounts = new WeakMap<SQLite.Database, { commits: number; writes: number }>();
+
+/** SQLite: how many COMMITs the handle's transactions have made, and how many transactions they held. */
+export function commitStats(db: Db): { commits: number; writes: number } | undefined {
+  const sqlite = sqliteHandles.get(db);
+  return sqlite ? { ...(commitCounts.get(sqlite) ?? { commits: 0, writes: 0 }) } : undefined;
+}
+
+function newGroup(): CommitGroup {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const committed = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Nobody may be waiting yet (the first member is still running): no unhandled rejection meanwhile.
+  committed.catch(() => undefined);
+  const group: CommitGroup = {
+    committed,
+    resolve,
+    fail(err) {
+      group.failed = true;
+      reject(err);
+    },
+    failed: false,
+    writes: 0,
+  };
+  return group;
+}
+
+/**
+ * Group commit, SQLite's write path. The COMMIT is most of a small write's cost (appending every page
+ * the write touched to the WAL), and the writes that arrive together touch many of the same pages (the
+ * end of the products and audit tables and of their indexes). So the transactions that start while one
+ * is open share it: each runs alone inside a SAVEPOINT, holding the connection as a transaction does
+ * (Kysely's connection lock: nobody else's statement runs in the middle of it), and is undone alone if
+ * it fails (ROLLBACK TO). After the event loop has taken what it could, one COMMIT makes them all
+ * durable at once, and only then does each caller get its answer: no write is acknowledged before its
+ * COMMIT. Should the COMMIT fail (a full disk, an I/O error), every member fails with it and nothing of
+ * the group is written.
+ *
+ * Between two members, statements that are not in a transaction (reads, a token's last use) run inside
+ * the open group, as any statement on this connection would: they see the writes that finished, which
+ * the COMMIT that follows makes durable a moment later.
+ */
 const SERIALIZATION_FAILURE = '40001';
 const DEADLOCK_DETECTED = '40P01';
 const MAX_ATTEMPTS = 30;
@@ -290,14 +428,21 @@ const MAX_ATTEMPTS = 30;
 export async function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
   if (!isPostgres(db)) {
     const sqlite = sqliteHandles.get(db);
-    return db.transaction().execute(async (trx) => {
-      if (sqlite) sqliteTransactions.set(trx, sqlite);
+    let group: CommitGroup | undefined;
+    const result = await db.transaction().execute(async (trx) => {
+      if (sqlite) {
+        group = openGroups.get(sqlite);
+        sqliteTransactions.set(trx, sqlite);
+      }
       try {
         return await fn(trx);
       } finally {
         sqliteTransactions.delete(trx);
       }
     });
+    // Answered only once the group's COMMIT has made it durable (see GroupCommitSqliteDriver).
+    await group?.committed;
+    return result;
   }
   for (let attempt = 1; ; attempt += 1) {
     try {
