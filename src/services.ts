@@ -27,7 +27,7 @@ export function createServices(db: Db, config: Config, mailer: Mailer, log: Fast
   return {
     /** The response cache (trends, photo search); `stats()` counts hits and misses. */
     cache: shared.cache,
-    auth: createAuthService(db, { sessionTtlDays: config.sessionTtlDays }),
+    auth: createAuthService(db, { sessionTtlDays: config.sessionTtlDays, onTouchError: (err) => log.warn({ err }, 'could not record when API tokens were last used') }),
     users: createUsersService(db),
     tokens: createTokensService(db),
     passwordResets: createPasswordResetsService(db, mailer, { publicUrl: config.publicUrl, ttlMinutes: config.passwordResetTtlMinutes, log }),

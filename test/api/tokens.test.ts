@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenDto } from '../../src/features/tokens/tokens.service.js';
@@ -252,6 +255,38 @@ describe('lastUsedAt', () => {
     const at = Date.parse(lastUsedAt!);
     expect(at).toBeGreaterThanOrEqual(before - 1000);
     expect(at).toBeLessThanOrEqual(after + 1000);
+  });
+});
+
+describe('lastUsedAt, written behind the requests', () => {
+  it('records every token of a burst of requests at once', async () => {
+    const accounts = await Promise.all(Array.from({ length: 12 }, (_, i) => signUp(server.url, { email: uniqueEmail(`burst-${i}`) })));
+    const created = await Promise.all(accounts.map((account) => account.api.post('/api/v1/tokens', { name: 'burst', scope: 'read' })));
+    const before = Date.now();
+    const answers = await Promise.all(created.map((token) => client(server.url, token.body.secret as string).get('/api/v1/freezers')));
+    expect(answers.map((a) => a.status)).toEqual(Array(12).fill(200));
+    for (const [i, account] of accounts.entries()) {
+      const listed = (await account.api.get('/api/v1/tokens')).body as TokenDto[];
+      const used = listed.find((t) => t.id === created[i].body.token.id)!;
+      expect(Date.parse(used.lastUsedAt!)).toBeGreaterThanOrEqual(before - 1000);
+    }
+  });
+
+  it('writes the uses not yet written before the database closes', async () => {
+    const own = await startServer({}, { shareDataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'fm-last-use-')) });
+    const account = await signUp(own.url, { email: uniqueEmail('closing') });
+    const created = await account.api.post('/api/v1/tokens', { name: 'closing', scope: 'read' });
+    // Used, then the server stops at once, before the next turn of its event loop.
+    expect(await own.app.services.auth.authenticateToken(created.body.secret as string)).toMatchObject({ via: 'token' });
+    await own.app.close();
+    const again = await startServer({}, { shareDataDir: own.dataDir });
+    try {
+      const listed = (await client(again.url, account.token).get('/api/v1/tokens')).body as TokenDto[];
+      expect(listed.find((t) => t.id === created.body.token.id)!.lastUsedAt).not.toBeNull();
+    } finally {
+      await again.close();
+      fs.rmSync(own.dataDir, { recursive: true, force: true });
+    }
   });
 });
 

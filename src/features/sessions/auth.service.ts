@@ -79,8 +79,49 @@ function credentialCache(db: Kysely<Database>) {
   };
 }
 
-export function createAuthService(db: Kysely<Database>, options: { sessionTtlDays: number }) {
+/** Tokens written per statement at most when their last uses are recorded. */
+const TOUCHES_PER_STATEMENT = 500;
+
+/**
+ * The last uses of API tokens, written behind the requests: the uses seen in one turn of the event loop
+ * go to the database together, in one statement per 500 tokens, after the turn (on SQLite inside the
+ * group commit of the writes of that turn, if any). A request never waits for it, and a server that sees
+ * thousands of tokens for the first time (after a restart) does not pay one write for each.
+ */
+function lastUses(db: Kysely<Database>, onError: (err: unknown) => void) {
+  let pending = new Map<number, string>();
+  const writing = new Set<Promise<void>>();
+
+  async function write(uses: Map<number, string>): Promise<void> {
+    const entries = [...uses];
+    for (let i = 0; i < entries.length; i += TOUCHES_PER_STATEMENT) {
+      await tokensRepository.touch(db, new Map(entries.slice(i, i + TOUCHES_PER_STATEMENT)));
+    }
+  }
+
+  return {
+    record(tokenId: number, at: string): void {
+      if (pending.size === 0) {
+        const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+          const uses = pending;
+          pending = new Map();
+          return write(uses);
+        });
+        const settled = done.catch(onError).finally(() => writing.delete(settled));
+        writing.add(settled);
+      }
+      pending.set(tokenId, at);
+    },
+    /** Resolves once every use recorded so far is written (or has failed and been reported). */
+    async flush(): Promise<void> {
+      while (writing.size > 0) await Promise.all(writing);
+    },
+  };
+}
+
+export function createAuthService(db: Kysely<Database>, options: { sessionTtlDays: number; onTouchError?: (err: unknown) => void }) {
   const cached = credentialCache(db);
+  const uses = lastUses(db, options.onTouchError ?? (() => undefined));
 
   async function lookupToken(hash: string): Promise<Resolved | 'disabled' | undefined> {
     const found = await tokensRepository.findWithUserByHash(db, hash);
@@ -104,6 +145,9 @@ export function createAuthService(db: Kysely<Database>, options: { sessionTtlDay
     cached ? cached(`${namespace}:${hash}`, () => lookup(hash)) : lookup(hash);
 
   return {
+    /** Writes the last uses of tokens not yet written (before the database closes). */
+    flush: () => uses.flush(),
+
     /** Resolves an API token; 'disabled' when the account is disabled, undefined when unknown, revoked or expired. */
     async authenticateToken(secret: string): Promise<Authenticated | 'disabled' | undefined> {
       const found = await resolve('token', sha256(secret), lookupToken);
@@ -113,7 +157,7 @@ export function createAuthService(db: Kysely<Database>, options: { sessionTtlDay
       if (!found.lastUsedAt || now - Date.parse(found.lastUsedAt) > TOUCH_INTERVAL_MS) {
         // Kept answers are the cache's own objects: the next use sees the new time and does not write again.
         found.lastUsedAt = new Date(now).toISOString();
-        await tokensRepository.touch(db, found.auth.credentialId, found.lastUsedAt);
+        uses.record(found.auth.credentialId, found.lastUsedAt);
       }
       return found.auth;
     },
