@@ -267,7 +267,7 @@ describe('lastUsedAt, written behind the requests', () => {
     expect(answers.map((a) => a.status)).toEqual(Array(12).fill(200));
     for (const [i, account] of accounts.entries()) {
       const listed = (await account.api.get('/api/v1/tokens')).body as TokenDto[];
-      const used = listed.find((t) => t.id === created[i].body.token.id)!;
+      const used = listed.find((t) => t.id === created[i]!.body.token.id)!;
       expect(Date.parse(used.lastUsedAt!)).toBeGreaterThanOrEqual(before - 1000);
     }
   });

@@ -1,5 +1,24 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
+import { prepareQuery } from '../../db/prepared.js';
 import type { ApiTokenRow, ApiTokensTable, Database, UserRow } from '../../db/types.js';
+
+/** Asked on every request a token makes that the credential cache cannot answer: compiled once (prepared.ts). */
+const byHash = prepareQuery((db, p: { tokenHash: string }) =>
+  db
+    .selectFrom('api_tokens as t')
+    .innerJoin('users as u', 'u.id', 't.user_id')
+    .select(['t.id', 't.user_id', 't.name', 't.scope', 't.token_hash', 't.prefix', 't.expires_at', 't.last_used_at', 't.created_at'])
+    .select([
+      'u.email as u_email',
+      'u.password_hash as u_password_hash',
+      'u.language as u_language',
+      'u.role as u_role',
+      'u.disabled_at as u_disabled_at',
+      'u.created_at as u_created_at',
+      'u.updated_at as u_updated_at',
+    ])
+    .where('t.token_hash', '=', p.tokenHash),
+);
 
 export const tokensRepository = {
   create(db: Kysely<Database>, token: Insertable<ApiTokensTable>): Promise<ApiTokenRow> {
@@ -21,21 +40,7 @@ export const tokensRepository = {
 
   /** The token with this hash and its user, in one query, or undefined. Expiry is checked by the caller. */
   async findWithUserByHash(db: Kysely<Database>, tokenHash: string): Promise<{ token: ApiTokenRow; user: UserRow } | undefined> {
-    const row = await db
-      .selectFrom('api_tokens as t')
-      .innerJoin('users as u', 'u.id', 't.user_id')
-      .select(['t.id', 't.user_id', 't.name', 't.scope', 't.token_hash', 't.prefix', 't.expires_at', 't.last_used_at', 't.created_at'])
-      .select([
-        'u.email as u_email',
-        'u.password_hash as u_password_hash',
-        'u.language as u_language',
-        'u.role as u_role',
-        'u.disabled_at as u_disabled_at',
-        'u.created_at as u_created_at',
-        'u.updated_at as u_updated_at',
-      ])
-      .where('t.token_hash', '=', tokenHash)
-      .executeTakeFirst();
+    const row = await byHash.executeTakeFirst(db, { tokenHash });
     if (!row) return undefined;
     const { u_email, u_password_hash, u_language, u_role, u_disabled_at, u_created_at, u_updated_at, ...token } = row;
     return {

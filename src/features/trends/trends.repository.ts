@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { prepareQuery } from '../../db/prepared.js';
 import type { Database } from '../../db/types.js';
 
 export interface TypeFrequency {
@@ -8,6 +9,41 @@ export interface TypeFrequency {
   freq: number;
 }
 
+// Both trends are asked for far more often than anything changes them, by every user: compiled once (prepared.ts).
+const generalQuery = prepareQuery((db, p: { limit: number }) =>
+  db
+    .selectFrom('product_type_counts as c')
+    .innerJoin('product_types as t', 't.id', 'c.type_id')
+    .where('c.freq', '>', 0)
+    .select(['c.type_id', 't.name_en', 't.name_fr', 'c.freq'])
+    .orderBy('c.freq', 'desc')
+    .orderBy('c.type_id')
+    .limit(p.limit),
+);
+
+const personalQuery = prepareQuery((db, p: { userId: number; limit: number }) => {
+  const perType = db
+    .selectFrom('freezer_type_stats as s')
+    .innerJoin('freezer_members as m', (join) => join.onRef('m.freezer_id', '=', 's.freezer_id').on('m.user_id', '=', p.userId))
+    .where('s.row_count', '>', 0)
+    .select('s.type_id')
+    .select((eb) => [eb.fn.sum<number>('s.freq').as('freq'), eb.fn.max('s.latest').as('latest')])
+    .groupBy('s.type_id')
+    .as('a');
+  return (
+    db
+      .selectFrom(perType)
+      .innerJoin('product_types as t', 't.id', 'a.type_id')
+      .select(['a.type_id', 't.name_en', 't.name_fr', 'a.freq', 'a.latest'])
+      // latest take-out first (types never taken out last), then the most frequent
+      .orderBy(sql`a.latest is null`)
+      .orderBy('a.latest', 'desc')
+      .orderBy('a.freq', 'desc')
+      .orderBy('a.type_id')
+      .limit(p.limit)
+  );
+});
+
 export const trendsRepository = {
   /**
    * How often each type appears among everybody's products (inside and history), most frequent first.
@@ -15,15 +51,7 @@ export const trendsRepository = {
    */
   async general(db: Kysely<Database>, limit: number): Promise<TypeFrequency[]> {
     // product_type_counts is kept in step with every product write (see the products repository).
-    const rows = await db
-      .selectFrom('product_type_counts as c')
-      .innerJoin('product_types as t', 't.id', 'c.type_id')
-      .where('c.freq', '>', 0)
-      .select(['c.type_id', 't.name_en', 't.name_fr', 'c.freq'])
-      .orderBy('c.freq', 'desc')
-      .orderBy('c.type_id')
-      .limit(limit)
-      .execute();
+    const rows = await generalQuery.execute(db, { limit });
     return rows.map((r) => ({ ...r, freq: Number(r.freq) }));
   },
 
@@ -33,25 +61,7 @@ export const trendsRepository = {
    * which the products repository keeps in step with every product write: a few rows per freezer.
    */
   async personal(db: Kysely<Database>, userId: number, limit: number): Promise<Array<TypeFrequency & { latest: string | null }>> {
-    const perType = db
-      .selectFrom('freezer_type_stats as s')
-      .innerJoin('freezer_members as m', (join) => join.onRef('m.freezer_id', '=', 's.freezer_id').on('m.user_id', '=', userId))
-      .where('s.row_count', '>', 0)
-      .select('s.type_id')
-      .select((eb) => [eb.fn.sum<number>('s.freq').as('freq'), eb.fn.max('s.latest').as('latest')])
-      .groupBy('s.type_id')
-      .as('a');
-    const rows = await db
-      .selectFrom(perType)
-      .innerJoin('product_types as t', 't.id', 'a.type_id')
-      .select(['a.type_id', 't.name_en', 't.name_fr', 'a.freq', 'a.latest'])
-      // latest take-out first (types never taken out last), then the most frequent
-      .orderBy(sql`a.latest is null`)
-      .orderBy('a.latest', 'desc')
-      .orderBy('a.freq', 'desc')
-      .orderBy('a.type_id')
-      .limit(limit)
-      .execute();
+    const rows = await personalQuery.execute(db, { userId, limit });
     return rows.map((r) => ({ ...r, freq: Number(r.freq), latest: (r.latest as string | null) ?? null }));
   },
 
