@@ -9,5 +9,15 @@ function escapeLike(value: string): string {
  * ESCAPE clause makes it behave the same on SQLite (no default escape) and PostgreSQL.
  */
 export function containsText(column: string, text: string): RawBuilder<boolean> {
-  return sql<boolean>`lower(${sql.ref(column)}) like ${`%${escapeLike(text.toLowerCase())}%`} escape '\\'`;
+  return matchesPattern(column, containsPattern(text));
+}
+
+/** The LIKE pattern of containsText for this text (lower case, wildcards escaped). */
+export function containsPattern(text: string): string {
+  return `%${escapeLike(text.toLowerCase())}%`;
+}
+
+/** containsText with the pattern given (containsPattern), for a query compiled once (prepared.ts). */
+export function matchesPattern(column: string, pattern: unknown): RawBuilder<boolean> {
+  return sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
 }

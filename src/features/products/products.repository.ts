@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import { prepareQuery, type PreparedQuery } from '../../db/prepared.js';
-import { containsText } from '../../db/sql.js';
+import { containsPattern, matchesPattern } from '../../db/sql.js';
 import type { Database, ProductRow, ProductUpdate } from '../../db/types.js';
 
 /** A product row with the names the API shows next to it. */
@@ -70,27 +70,73 @@ function selectView<QB extends SelectQueryBuilder<any, any, any>>(query: QB) {
   return query.selectAll('p').select(['t.name_en as type_name_en', 't.name_fr as type_name_fr', 'f.name as freezer_name']);
 }
 
-function applyFilter(query: Visible, filter: ProductFilter): Visible {
+/** The values a list query sends; which of them it uses depends on the filter's shape (see listQueries). */
+type FilterValues = {
+  userId: number;
+  freezerId?: number;
+  typeId?: number;
+  box?: number;
+  today: string;
+  dueBy?: string;
+  /** The search text as a LIKE pattern (containsPattern). */
+  pattern?: string;
+  limit: number;
+  offset: number;
+};
+
+/** The filter's conditions: which ones from `filter`, their values from `v` (the same values, or a prepared query's placeholders). */
+function applyFilter(query: Visible, filter: ProductFilter, v: FilterValues): Visible {
   let q = query;
   if (filter.status === 'inside' || filter.overdue || filter.dueBy) q = q.where('p.date_out', 'is', null);
   else if (filter.status === 'outside') q = q.where('p.date_out', 'is not', null);
-  if (filter.freezerId !== undefined) q = q.where('p.freezer_id', '=', filter.freezerId);
-  if (filter.typeId !== undefined) q = q.where('p.type_id', '=', filter.typeId);
-  if (filter.box !== undefined) q = q.where('p.box', '=', filter.box);
-  if (filter.overdue) q = q.where('p.due_date', '<', filter.today);
-  if (filter.dueBy) q = q.where('p.due_date', '>=', filter.today).where('p.due_date', '<=', filter.dueBy);
+  if (filter.freezerId !== undefined) q = q.where('p.freezer_id', '=', v.freezerId!);
+  if (filter.typeId !== undefined) q = q.where('p.type_id', '=', v.typeId!);
+  if (filter.box !== undefined) q = q.where('p.box', '=', v.box!);
+  if (filter.overdue) q = q.where('p.due_date', '<', v.today);
+  if (filter.dueBy) q = q.where('p.due_date', '>=', v.today).where('p.due_date', '<=', v.dueBy!);
   if (filter.q) {
-    const text = filter.q;
+    const pattern = v.pattern;
     // The type names are matched once per query (43 types), not once per product row.
     q = q.where((eb) =>
       eb.or([
-        containsText('p.name', text),
-        containsText('p.description', text),
-        eb('p.type_id', 'in', eb.selectFrom('product_types as st').select('st.id').where((inner) => inner.or([containsText('st.name_en', text), containsText('st.name_fr', text)]))),
+        matchesPattern('p.name', pattern),
+        matchesPattern('p.description', pattern),
+        eb('p.type_id', 'in', eb.selectFrom('product_types as st').select('st.id').where((inner) => inner.or([matchesPattern('st.name_en', pattern), matchesPattern('st.name_fr', pattern)]))),
       ]),
     );
   }
   return q;
+}
+
+interface ListQueries {
+  rows: PreparedQuery<FilterValues, ProductView>;
+  count: PreparedQuery<FilterValues, { n: number }>;
+}
+
+/**
+ * The list's two queries (a page, and the count), compiled once per shape of filter: which conditions it
+ * has and how it sorts (a few hundred shapes at most), the values being parameters. A list is read far
+ * more often than anything else, and building a query costs Kysely about what SQLite spends running it.
+ */
+const listQueries = new Map<string, ListQueries>();
+
+function listQueriesFor(filter: ProductFilter): ListQueries {
+  const key = [filter.status, filter.freezerId !== undefined, filter.typeId !== undefined, filter.box !== undefined, Boolean(filter.overdue), Boolean(filter.dueBy), Boolean(filter.q), filter.sort, filter.order].join(',');
+  let queries = listQueries.get(key);
+  if (!queries) {
+    queries = {
+      rows: prepareQuery((db, v: FilterValues) => {
+        let query = selectView(applyFilter(visibleTo(db, v.userId), filter, v));
+        for (const column of SORT_COLUMNS[filter.sort]) query = query.orderBy(column, filter.order);
+        return query.orderBy('p.id', filter.order).limit(v.limit).offset(v.offset);
+      }) as ListQueries['rows'],
+      count: prepareQuery((db, v: FilterValues) =>
+        applyFilter(visibleTo(db, v.userId), filter, v).select((eb) => eb.fn.countAll<number>().as('n')),
+      ),
+    };
+    listQueries.set(key, queries);
+  }
+  return queries;
 }
 
 // The queries of the write path, compiled once (see prepared.ts); the same SQL as building them each time.
@@ -219,16 +265,24 @@ function updateOf(columns: string[]): PreparedQuery<Record<string, unknown>, unk
 
 export const productsRepository = {
   async list(db: Kysely<Database>, userId: number, filter: ProductFilter): Promise<{ rows: ProductView[]; total: number }> {
-    const base = applyFilter(visibleTo(db, userId), filter);
-    let rowsQuery = selectView(base);
-    for (const column of SORT_COLUMNS[filter.sort]) rowsQuery = rowsQuery.orderBy(column, filter.order);
-    rowsQuery = rowsQuery.orderBy('p.id', filter.order);
-    const rows = (await rowsQuery.limit(filter.limit).offset(filter.offset).execute()) as ProductView[];
+    const queries = listQueriesFor(filter);
+    const values: FilterValues = {
+      userId,
+      freezerId: filter.freezerId,
+      typeId: filter.typeId,
+      box: filter.box,
+      today: filter.today,
+      dueBy: filter.dueBy,
+      pattern: filter.q ? containsPattern(filter.q) : undefined,
+      limit: filter.limit,
+      offset: filter.offset,
+    };
+    const rows = await queries.rows.execute(db, values);
     // A page that is not full ends the list, so it tells the total: counting is only needed otherwise
     // (an empty page past the start may mean fewer rows than the offset, so that one is counted too).
     if (rows.length < filter.limit && (rows.length > 0 || filter.offset === 0)) return { rows, total: filter.offset + rows.length };
-    const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    return { rows, total: Number(total.n) };
+    const total = await queries.count.executeTakeFirst(db, values);
+    return { rows, total: Number(total?.n ?? 0) };
   },
 
   async getForMember(db: Kysely<Database>, userId: number, id: number): Promise<ProductView | undefined> {
