@@ -178,24 +178,37 @@ export function isPostgres(db: Kysely<any>): boolean {
  */
 class GroupCommitSqliteDriver extends SqliteDriver {
   readonly #sqlite: SQLite.Database;
+  readonly #begin: () => void;
+  readonly #savepoint: () => void;
+  readonly #release: () => void;
+  readonly #commitNow: () => void;
   readonly #onDestroy: () => Promise<void> | undefined;
   constructor(settings: GroupCommitSqliteSettings) {
     super(settings);
     this.#sqlite = settings.database as SQLite.Database;
+    // Prepared once: exec() would parse each of these again on every write.
+    const statement = (source: string) => {
+      const prepared = this.#sqlite.prepare(source);
+      return () => void prepared.run();
+    };
+    this.#begin = statement('begin immediate');
+    this.#savepoint = statement('savepoint fm_write');
+    this.#release = statement('release fm_write');
+    this.#commitNow = statement('commit');
     this.#onDestroy = settings.onDestroy;
   }
   override async beginTransaction(): Promise<void> {
     const sqlite = this.#sqlite;
     let group = openGroups.get(sqlite);
     if (!group || group.failed || !sqlite.inTransaction) {
-      sqlite.exec('begin immediate');
+      this.#begin();
       const opened = newGroup();
       group = opened;
       openGroups.set(sqlite, opened);
       setImmediate(() => void this.#commit(opened).catch((err: unknown) => opened.fail(err)));
     }
     group.writes += 1;
-    sqlite.exec('savepoint fm_write');
+    this.#savepoint();
   }
   override async commitTransaction(): Promise<void> {
     const sqlite = this.#sqlite;
@@ -204,7 +217,7 @@ class GroupCommitSqliteDriver extends SqliteDriver {
       openGroups.get(sqlite)?.fail(err);
       throw err;
     }
-    sqlite.exec('release fm_write');
+    this.#release();
   }
   override async rollbackTransaction(): Promise<void> {
     const sqlite = this.#sqlite;
@@ -229,7 +242,7 @@ class GroupCommitSqliteDriver extends SqliteDriver {
         return;
       }
       try {
-        sqlite.exec('commit');
+        this.#commitNow();
       } catch (err) {
         if (sqlite.inTransaction) sqlite.exec('rollback');
         group.fail(err);
