@@ -56,12 +56,17 @@ export function createDiskStorage(root: string): PhotoStorage {
       await fsp.mkdir(tmpDir, { recursive: true });
       const tmp = path.join(tmpDir, `${randomUUID()}.part`);
       const hasher = hashingStream();
+      const file = fs.createWriteStream(tmp, { flush: true });
       try {
-        await pipeline(body, hasher, fs.createWriteStream(tmp, { flush: true }));
+        await pipeline(body, hasher, file);
         await fsp.mkdir(path.dirname(target), { recursive: true });
         await fsp.rename(tmp, target);
         await fsyncDir(path.dirname(target));
       } catch (err) {
+        // pipeline() rejects as soon as the body fails, without waiting for the file stream to close
+        // (nodejs/node#51540): its file may not even be open yet. Removed before it is, it would be
+        // created afterwards and stay behind.
+        if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
         await fsp.rm(tmp, { force: true });
         throw err;
       }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectProblem, signUp, startServer, type TestServer } from '../helpers.js';
 import { eventually, fetchBytes, filesUnder, jpeg, multipartBody, png, upload, webp, type Part } from './photo-helpers.js';
 
@@ -18,6 +18,28 @@ const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 const photosDir = () => path.join(server.dataDir, 'photos');
 const originals = () => filesUnder(path.join(photosDir(), 'originals'));
 const rowsOf = (userId: number) => server.app.db.selectFrom('photos').selectAll().where('user_id', '=', userId).orderBy('id').execute();
+
+/**
+ * Holds back the opening of the temporary files under `dir` by `ms`, as a busy thread pool does under
+ * load (sharp's work and fsyncs queued ahead of it): what a put does meanwhile happens before its file exists.
+ * `done` counts the opens that have happened (the file is there from then on).
+ */
+function holdTemporaryOpens(dir: string, ms: number) {
+  const open = fs.open as (...args: unknown[]) => void;
+  const held = { started: 0, done: 0, restore: () => spy.mockRestore() };
+  const spy = vi.spyOn(fs, 'open').mockImplementation(((file: fs.PathLike, ...rest: unknown[]) => {
+    if (!String(file).startsWith(dir)) return open(file, ...rest);
+    held.started += 1;
+    const callback = rest.pop() as (...result: unknown[]) => void;
+    setTimeout(() => {
+      open(file, ...rest, (...result: unknown[]) => {
+        held.done += 1;
+        callback(...result);
+      });
+    }, ms);
+  }) as never);
+  return held;
+}
 
 describe('POST /api/v1/photos', () => {
   it('takes 150 files in one request and answers each, in order; storage and rows hold exactly the accepted ones', async () => {
@@ -180,5 +202,52 @@ describe('POST /api/v1/photos', () => {
     await eventually(() => filesUnder(path.join(photosDir(), '.tmp')).length === 0, 30_000, 'the temporary files to be gone');
     expect(await rowsOf(user.user.id)).toHaveLength(0);
     expect(await server.app.db.selectFrom('audit_log').select('id').where('user_id', '=', user.user.id).where('action', '=', 'photo.upload').execute()).toHaveLength(0);
+  });
+
+  it('a refused file leaves no temporary file, even when that file opens after the refusal', async () => {
+    const user = await signUp(server.url);
+    await eventually(async () => (await server.app.services.photos.previewsPending()) === 0, 20_000, 'earlier previews');
+    const tmp = path.join(photosDir(), '.tmp');
+    const held = holdTemporaryOpens(tmp, 200);
+    try {
+      const large = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#888', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer();
+      const res = await upload(server.url, user.token, [
+        { filename: 'notes.jpg', data: Buffer.from('not a picture\n'.repeat(20)) },
+        { filename: 'huge.png', data: large },
+      ]);
+      expect(res.status, res.text).toBe(201);
+      expect(res.body.map((e: any) => e.error?.code)).toEqual(['photo-unsupported-type', 'photo-too-large']);
+      expect(held.started).toBe(2);
+      await eventually(() => held.done === held.started, 10_000, 'the held opens');
+      expect(filesUnder(tmp)).toEqual([]);
+    } finally {
+      held.restore();
+    }
+  });
+
+  it('a request cut off before its file’s temporary file is open leaves no temporary file behind', async () => {
+    const user = await signUp(server.url);
+    await eventually(async () => (await server.app.services.photos.previewsPending()) === 0, 20_000, 'earlier previews');
+    const tmp = path.join(photosDir(), '.tmp');
+    const held = holdTemporaryOpens(tmp, 200);
+    try {
+      const { body, contentType } = multipartBody([{ filename: 'cut.jpg', data: await jpeg(21, 64, 64) }]);
+      const url = new URL(server.url);
+      const socket = net.connect(Number(url.port), url.hostname);
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(
+        `POST /api/v1/photos HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${user.token}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`,
+      );
+      socket.write(body.subarray(0, body.length - 300));
+      // The file is on its way to storage, its temporary file not open yet: the client goes away.
+      await eventually(() => held.started === 1, 10_000, 'the file to reach storage');
+      socket.destroy();
+      await eventually(() => held.done === held.started, 10_000, 'the held open');
+      await eventually(() => filesUnder(tmp).length === 0, 5_000, 'the temporary file to be removed');
+      expect(held.started).toBe(1);
+      expect(await rowsOf(user.user.id)).toHaveLength(0);
+    } finally {
+      held.restore();
+    }
   });
 });
