@@ -192,6 +192,7 @@ describe('POST /api/v1/photos', () => {
     socket.write(
       `POST /api/v1/photos HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${user.token}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`,
     );
+    const logsBefore = server.logs.length;
     socket.write(body.subarray(0, cutAt));
     const before = originals().length;
     // The three complete files reach storage before the connection drops...
@@ -200,6 +201,10 @@ describe('POST /api/v1/photos', () => {
     // ...and are taken back out once it has.
     await eventually(() => originals().length === before, 10_000, 'the stored files to be removed');
     await eventually(() => filesUnder(path.join(photosDir(), '.tmp')).length === 0, 30_000, 'the temporary files to be gone');
+    // The client's doing, not the server's: a 400 (no one is left to read it), not an unhandled error.
+    const refused = () => server.logs.slice(logsBefore).filter((line) => line.includes('"request refused"') || line.includes('"unhandled error"'));
+    await eventually(() => refused().length > 0, 10_000, 'the request to be answered');
+    expect(refused().map((line) => JSON.parse(line))).toMatchObject([{ msg: 'request refused', status: 400, problem: 'urn:freezer-manager:problem:photo-bad-multipart' }]);
     expect(await rowsOf(user.user.id)).toHaveLength(0);
     expect(await server.app.db.selectFrom('audit_log').select('id').where('user_id', '=', user.user.id).where('action', '=', 'photo.upload').execute()).toHaveLength(0);
   });

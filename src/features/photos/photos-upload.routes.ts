@@ -69,6 +69,9 @@ export const photosUploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       // busboy reports a body that ends inside a file part on the file's stream, not on the parts iterator.
       const answer = await app.services.photos.upload(actor, parts()).catch((err: unknown) => {
+        // Cut off midway (the client went away): what failed then (the request's 'aborted' error, a file's
+        // stream) is the request's doing, not the server's.
+        if (request.raw.readableAborted && !(err instanceof AppError)) throw new AppError(400, 'photo-bad-multipart');
         throw parserError(err, limits.maxFiles);
       });
       return reply.code(201).send(answer);
