@@ -9,7 +9,7 @@ import type SQLite from 'better-sqlite3';
  * them into the database file and fsyncs it, holding the event loop for 10–35 ms every few hundred
  * writes (about 0.25 ms per write on average). Here the server's connection stops checkpointing
  * (`wal_autocheckpoint = 0`) and a worker thread with its own connection runs a PASSIVE checkpoint
- * every `intervalMs`: it copies what no reader still needs, waits for no lock and blocks no writer,
+ * every `intervalMs` (every 5 ms while the WAL grows): it copies what no reader still needs, waits for no lock and blocks no writer,
  * so the server only appends to the WAL. A checkpoint changes no data, so `PRAGMA data_version`
  * (the answer cache's view of other connections) does not move.
  *
@@ -51,26 +51,33 @@ const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 0');
 const checkpoint = db.prepare('pragma wal_checkpoint(PASSIVE)');
 let last = '';
-// answers: the number of the request this run answers (0: a run of the timer).
+// answers: the number of the request this run answers (0: a run of the timer). True when the WAL had moved.
 const run = (answers) => {
   const row = checkpoint.get();
   const key = row.log + '/' + row.checkpointed;
+  const moved = key !== last;
   // Idle: nothing to say when nothing changed since the last report, unless asked.
-  if (key !== last || answers) parentPort.postMessage({ log: row.log, checkpointed: row.checkpointed, answers });
+  if (moved || answers) parentPort.postMessage({ log: row.log, checkpointed: row.checkpointed, answers });
   last = key;
+  return moved;
 };
-const timer = setInterval(() => run(0), workerData.intervalMs);
+// While the WAL grows, again soon: each run then has little to copy and can reach its end between two
+// commits, which lets the next write start the WAL over from its beginning instead of making it longer.
+let timer;
+const loop = () => { timer = setTimeout(loop, run(0) ? workerData.busyIntervalMs : workerData.intervalMs); };
+timer = setTimeout(loop, workerData.intervalMs);
 parentPort.on('message', (message) => {
-  if (message === 'stop') { clearInterval(timer); db.close(); parentPort.close(); }
+  if (message === 'stop') { clearTimeout(timer); db.close(); parentPort.close(); }
   else run(message);
 });
 `;
 
 export function startCheckpointer(sqlite: SQLite.Database, options: CheckpointerOptions = {}): Checkpointer {
   const intervalMs = options.intervalMs ?? 100;
+  const busyIntervalMs = Math.min(intervalMs, 5);
   const maxPages = options.maxPages ?? 20_000;
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file: sqlite.name, driver, intervalMs } });
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file: sqlite.name, driver, intervalMs, busyIntervalMs } });
   // The worker must not keep a process alive that has nothing else to do.
   worker.unref();
   let threshold = Number(sqlite.pragma('wal_autocheckpoint', { simple: true }));
