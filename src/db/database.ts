@@ -412,21 +412,6 @@ function newGroup(): CommitGroup {
   return group;
 }
 
-/**
- * Group commit, SQLite's write path. The COMMIT is most of a small write's cost (appending every page
- * the write touched to the WAL), and the writes that arrive together touch many of the same pages (the
- * end of the products and audit tables and of their indexes). So the transactions that start while one
- * is open share it: each runs alone inside a SAVEPOINT, holding the connection as a transaction does
- * (Kysely's connection lock: nobody else's statement runs in the middle of it), and is undone alone if
- * it fails (ROLLBACK TO). After the event loop has taken what it could, one COMMIT makes them all
- * durable at once, and only then does each caller get its answer: no write is acknowledged before its
- * COMMIT. Should the COMMIT fail (a full disk, an I/O error), every member fails with it and nothing of
- * the group is written.
- *
- * Between two members, statements that are not in a transaction (reads, a token's last use) run inside
- * the open group, as any statement on this connection would: they see the writes that finished, which
- * the COMMIT that follows makes durable a moment later.
- */
 const SERIALIZATION_FAILURE = '40001';
 const DEADLOCK_DETECTED = '40P01';
 const MAX_ATTEMPTS = 30;
