@@ -79,25 +79,15 @@ function credentialCache(db: Kysely<Database>) {
   };
 }
 
-/** Tokens written per statement at most when their last uses are recorded. */
-const TOUCHES_PER_STATEMENT = 500;
-
 /**
  * The last uses of API tokens, written behind the requests: the uses seen in one turn of the event loop
- * go to the database together, in one statement per 500 tokens, after the turn (on SQLite inside the
- * group commit of the writes of that turn, if any). A request never waits for it, and a server that sees
- * thousands of tokens for the first time (after a restart) does not pay one write for each.
+ * go to the database together after the turn, in one transaction (on SQLite it joins the group commit
+ * of that turn's writes). A request never waits for it, and a server that sees thousands of tokens for
+ * the first time (after a restart) does not pay a commit for each.
  */
 function lastUses(db: Kysely<Database>, onError: (err: unknown) => void) {
   let pending = new Map<number, string>();
   const writing = new Set<Promise<void>>();
-
-  async function write(uses: Map<number, string>): Promise<void> {
-    const entries = [...uses];
-    for (let i = 0; i < entries.length; i += TOUCHES_PER_STATEMENT) {
-      await tokensRepository.touch(db, new Map(entries.slice(i, i + TOUCHES_PER_STATEMENT)));
-    }
-  }
 
   return {
     record(tokenId: number, at: string): void {
@@ -105,7 +95,9 @@ function lastUses(db: Kysely<Database>, onError: (err: unknown) => void) {
         const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
           const uses = pending;
           pending = new Map();
-          return write(uses);
+          return inTransaction(db, async (trx) => {
+            for (const [id, usedAt] of uses) await tokensRepository.touch(trx, id, usedAt);
+          });
         });
         const settled = done.catch(onError).finally(() => writing.delete(settled));
         writing.add(settled);

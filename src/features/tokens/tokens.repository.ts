@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { prepareQuery } from '../../db/prepared.js';
 import type { ApiTokenRow, ApiTokensTable, Database, UserRow } from '../../db/types.js';
 
@@ -19,6 +19,8 @@ const byHash = prepareQuery((db, p: { tokenHash: string }) =>
     ])
     .where('t.token_hash', '=', p.tokenHash),
 );
+
+const touchOne = prepareQuery((db, p: { id: number; at: string }) => db.updateTable('api_tokens').set({ last_used_at: p.at }).where('id', '=', p.id));
 
 export const tokensRepository = {
   create(db: Kysely<Database>, token: Insertable<ApiTokensTable>): Promise<ApiTokenRow> {
@@ -58,14 +60,8 @@ export const tokensRepository = {
     };
   },
 
-  /** Sets the last use of several tokens (id → time) in one statement. */
-  async touch(db: Kysely<Database>, uses: ReadonlyMap<number, string>): Promise<void> {
-    if (uses.size === 0) return;
-    const cases = [...uses].map(([id, at]) => sql`when ${id} then ${at}`);
-    await db
-      .updateTable('api_tokens')
-      .set({ last_used_at: sql<string>`case id ${sql.join(cases, sql` `)} end` })
-      .where('id', 'in', [...uses.keys()])
-      .execute();
+  /** Sets a token's last use. */
+  async touch(db: Kysely<Database>, id: number, at: string): Promise<void> {
+    await touchOne.execute(db, { id, at });
   },
 };
