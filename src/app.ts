@@ -156,11 +156,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('config', config);
   app.decorate('db', db);
   app.decorate('services', createServices(db, config, mailer, app.log, { cache, redis, bullmq }));
+  // Before the database closes (onClose hooks run last-registered first): the last uses of tokens seen by
+  // the last requests.
+  app.addHook('onClose', async () => app.services.auth.flush());
   // Photos: sweep what a crash left in the photo storage and resume previews once ready. Stop the preview
   // worker and the storage once in-flight requests are done (onClose, not preClose, which runs before they
   // finish) and before the database closes (onClose hooks run last-registered first).
-  // Before the database closes: the last uses of tokens seen by the last requests.
-  app.addHook('onClose', async () => app.services.auth.flush());
   app.addHook('onReady', async () => app.services.photos.start());
   app.addHook('onClose', async () => app.services.photos.close());
 
