@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, type Driver, type SqliteDialectConfig } from 'kysely';
+import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import type { Database } from './types.js';
@@ -129,6 +129,9 @@ const sqliteTransactions = new WeakMap<Kysely<any>, SQLite.Database>();
  *   awaits only to run single statements or a transaction, and an open transaction is what
  *   `inTransaction` (SQLite's autocommit flag) reports; while one is open, the statement waits its turn
  *   through Kysely instead of running inside someone else's transaction.
+ * - The handle itself, while a commit group is open but nobody holds the connection (between two of its
+ *   members, before its COMMIT): the statement runs inside the group, exactly where Kysely would run it
+ *   once it had the free connection (see GroupCommitSqliteDriver).
  *
  * better-sqlite3 runs each statement to its end before returning, so nothing else runs on the
  * connection meanwhile. See prepared.ts.
@@ -137,8 +140,14 @@ export function directSqlite(db: Kysely<any>): SQLite.Database | undefined {
   const transaction = sqliteTransactions.get(db);
   if (transaction) return transaction;
   const sqlite = sqliteHandles.get(db as Db);
-  return sqlite && !sqlite.inTransaction ? sqlite : undefined;
+  if (!sqlite) return undefined;
+  if (!sqlite.inTransaction) return sqlite;
+  const group = openGroups.get(sqlite);
+  return group && !group.failed && !connectionsHeld.get(sqlite) ? sqlite : undefined;
 }
+
+/** How many hold each SQLite connection through Kysely's driver now (a transaction, a statement, a COMMIT): 0 or 1. */
+const connectionsHeld = new WeakMap<SQLite.Database, number>();
 
 /** The pg.Pool behind each PostgreSQL handle, for the pool gauges of /metrics. */
 const pools = new WeakMap<Db, pg.Pool>();
@@ -196,6 +205,15 @@ class GroupCommitSqliteDriver extends SqliteDriver {
     this.#release = statement('release fm_write');
     this.#commitNow = statement('commit');
     this.#onDestroy = settings.onDestroy;
+  }
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
+    connectionsHeld.set(this.#sqlite, (connectionsHeld.get(this.#sqlite) ?? 0) + 1);
+    return connection;
+  }
+  override async releaseConnection(): Promise<void> {
+    connectionsHeld.set(this.#sqlite, (connectionsHeld.get(this.#sqlite) ?? 1) - 1);
+    await super.releaseConnection();
   }
   override async beginTransaction(): Promise<void> {
     const sqlite = this.#sqlite;

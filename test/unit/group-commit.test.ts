@@ -5,6 +5,7 @@ import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commitStats, inTransaction, openDatabase, type Db } from '../../src/db/database.js';
+import { prepareQuery } from '../../src/db/prepared.js';
 
 /** SQLite's group commit (GroupCommitSqliteDriver in src/db/database.ts), on a real database file. */
 describe('group commit (SQLite)', () => {
@@ -114,6 +115,25 @@ describe('group commit (SQLite)', () => {
     await writer;
     // The read waited for the member to end: it saw both rows or none, never one.
     expect((await seenInside)?.rows).toEqual([{ n: 2 }]);
+  });
+
+  it('keeps a compiled read (run straight on the connection when it is free) out of a member too', async () => {
+    const count = prepareQuery((handle) => handle.selectFrom('item' as never).select(sql<number>`count(*)`.as('n')));
+    let during: Promise<unknown> | undefined;
+    const first = inTransaction(db, async (trx) => {
+      await sql`insert into item (label) values ('first')`.execute(trx);
+    });
+    // The second member of the same group; the read is asked for in its middle, while the group is open.
+    const second = inTransaction(db, async (trx) => {
+      await sql`insert into item (label) values ('second')`.execute(trx);
+      during = count.execute(db, {});
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sql`insert into item (label) values ('third')`.execute(trx);
+    });
+    await Promise.all([first, second]);
+    expect(commitStats(db)!.commits).toBe(1);
+    // It waited for the member: all three rows, never the two of a member half-way.
+    expect(await during).toEqual([{ n: 3 }]);
   });
 
   it('commits a group still open when the database closes', async () => {
