@@ -24,6 +24,18 @@ const rowsOf = (userId: number) => server.app.db.selectFrom('photos').selectAll(
  * load (sharp's work and fsyncs queued ahead of it): what a put does meanwhile happens before its file exists.
  * `done` counts the opens that have happened (the file is there from then on).
  */
+/** Earlier tests' previews done first: their temporary files are not this test's. */
+const earlierPreviewsDone = () => eventually(async () => (await server.app.services.photos.previewsPending()) === 0, 20_000, 'earlier previews');
+
+/** A POST /api/v1/photos over a raw socket, its headers sent: the test writes (part of) the body and cuts it off. */
+async function rawUpload(token: string, contentType: string, length: number): Promise<net.Socket> {
+  const url = new URL(server.url);
+  const socket = net.connect(Number(url.port), url.hostname);
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  socket.write(`POST /api/v1/photos HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${token}\r\nContent-Type: ${contentType}\r\nContent-Length: ${length}\r\n\r\n`);
+  return socket;
+}
+
 function holdTemporaryOpens(dir: string, ms: number) {
   const open = fs.open as (...args: unknown[]) => void;
   const held = { started: 0, done: 0, restore: () => spy.mockRestore() };
@@ -181,17 +193,11 @@ describe('POST /api/v1/photos', () => {
 
   it('a request cut off midway leaves no row and no file behind', async () => {
     const user = await signUp(server.url);
-    // Earlier tests' previews done first: their temporary files are not this request's.
-    await eventually(async () => (await server.app.services.photos.previewsPending()) === 0, 20_000, 'earlier previews');
+    await earlierPreviewsDone();
     const files = await Promise.all([11, 12, 13].map((i) => jpeg(i, 64, 64)));
     const { body, contentType } = multipartBody([...files.map((data, i) => ({ filename: `${i}.jpg`, data })), { filename: 'last.jpg', data: await jpeg(14, 64, 64) }]);
     const cutAt = body.length - 300; // inside the fourth file
-    const url = new URL(server.url);
-    const socket = net.connect(Number(url.port), url.hostname);
-    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    socket.write(
-      `POST /api/v1/photos HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${user.token}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`,
-    );
+    const socket = await rawUpload(user.token, contentType, body.length);
     const logsBefore = server.logs.length;
     socket.write(body.subarray(0, cutAt));
     const before = originals().length;
@@ -211,7 +217,7 @@ describe('POST /api/v1/photos', () => {
 
   it('a refused file leaves no temporary file, even when that file opens after the refusal', async () => {
     const user = await signUp(server.url);
-    await eventually(async () => (await server.app.services.photos.previewsPending()) === 0, 20_000, 'earlier previews');
+    await earlierPreviewsDone();
     const tmp = path.join(photosDir(), '.tmp');
     const held = holdTemporaryOpens(tmp, 200);
     try {
@@ -232,17 +238,12 @@ describe('POST /api/v1/photos', () => {
 
   it('a request cut off before its file’s temporary file is open leaves no temporary file behind', async () => {
     const user = await signUp(server.url);
-    await eventually(async () => (await server.app.services.photos.previewsPending()) === 0, 20_000, 'earlier previews');
+    await earlierPreviewsDone();
     const tmp = path.join(photosDir(), '.tmp');
     const held = holdTemporaryOpens(tmp, 200);
     try {
       const { body, contentType } = multipartBody([{ filename: 'cut.jpg', data: await jpeg(21, 64, 64) }]);
-      const url = new URL(server.url);
-      const socket = net.connect(Number(url.port), url.hostname);
-      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-      socket.write(
-        `POST /api/v1/photos HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${user.token}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`,
-      );
+      const socket = await rawUpload(user.token, contentType, body.length);
       socket.write(body.subarray(0, body.length - 300));
       // The file is on its way to storage, its temporary file not open yet: the client goes away.
       await eventually(() => held.started === 1, 10_000, 'the file to reach storage');
