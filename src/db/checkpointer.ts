@@ -98,11 +98,15 @@ export function startCheckpointer(sqlite: SQLite.Database, options: Checkpointer
     waiters.get(answers)?.({ log, checkpointed });
     waiters.delete(answers);
   });
-  const fallBack = (err?: Error) => {
-    if (stopped) return;
+  /** Hands the checkpoints back to the server's connection, once; false when that was done already. */
+  const stop = (): boolean => {
+    if (stopped) return false;
     stopped = true;
     setThreshold(SQLITE_DEFAULT_AUTOCHECKPOINT);
-    if (err) options.onError?.(err);
+    return true;
+  };
+  const fallBack = (err?: Error) => {
+    if (stop() && err) options.onError?.(err);
   };
   // An error thrown in the worker arrives as a copy; SQLite's lose their message on the way (not their code).
   worker.on('error', (err: Partial<Error> & { code?: string }) => fallBack(new Error(`the checkpoint worker failed: ${err.message || err.code || String(err)}`)));
@@ -110,9 +114,7 @@ export function startCheckpointer(sqlite: SQLite.Database, options: Checkpointer
 
   return {
     async close() {
-      if (stopped) return;
-      stopped = true;
-      setThreshold(SQLITE_DEFAULT_AUTOCHECKPOINT);
+      if (!stop()) return;
       const exited = new Promise((resolve) => worker.once('exit', resolve));
       worker.postMessage('stop');
       await exited;
