@@ -7,6 +7,7 @@ import type { DatabaseConfig } from '../config.js';
 import type { Database } from './types.js';
 import { migrationProvider } from './migrations/index.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
+import { rowStatement } from './row-statements.js';
 
 export type Db = Kysely<Database>;
 
@@ -27,7 +28,14 @@ export function openDatabase(database: DatabaseConfig, options: OpenOptions = {}
   }
   const sqlite = openSqlite(database.file);
   const checkpointer = options.backgroundCheckpoints && !sqlite.memory ? startCheckpointer(sqlite, { onError: options.onCheckpointError }) : undefined;
-  const db = new Kysely<Database>({ dialect: new GroupCommitSqliteDialect({ database: sqlite, onDestroy: () => checkpointer?.close() }) });
+  const db = new Kysely<Database>({
+    dialect: new GroupCommitSqliteDialect({
+      // Kysely's statements build their rows faster (see row-statements.ts).
+      database: { prepare: (source: string) => rowStatement(sqlite, source), close: () => sqlite.close() },
+      sqlite,
+      onDestroy: () => checkpointer?.close(),
+    }),
+  });
   if (checkpointer) checkpointers.set(db, checkpointer);
   const dataVersion = sqlite.prepare('pragma data_version').pluck();
   // Read once per turn of the event loop: every request handled in a turn arrived before it began, so
@@ -194,7 +202,7 @@ class GroupCommitSqliteDriver extends SqliteDriver {
   readonly #onDestroy: () => Promise<void> | undefined;
   constructor(settings: GroupCommitSqliteSettings) {
     super(settings);
-    this.#sqlite = settings.database as SQLite.Database;
+    this.#sqlite = settings.sqlite;
     // Prepared once: exec() would parse each of these again on every write.
     const statement = (source: string) => {
       const prepared = this.#sqlite.prepare(source);
@@ -286,6 +294,8 @@ class GroupCommitSqliteDriver extends SqliteDriver {
 }
 
 interface GroupCommitSqliteSettings extends SqliteDialectConfig {
+  /** The connection behind `database`. */
+  sqlite: SQLite.Database;
   onDestroy: () => Promise<void> | undefined;
 }
 

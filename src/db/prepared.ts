@@ -1,6 +1,7 @@
 import type SQLite from 'better-sqlite3';
 import type { Compilable, CompiledQuery, Kysely, QueryResult, RootOperationNode } from 'kysely';
 import { directSqlite } from './database.js';
+import { rowStatement, type RowStatement } from './row-statements.js';
 import type { Database } from './types.js';
 
 /** Stands for a named parameter while a prepared query is built; replaced by the call's value each run. */
@@ -18,7 +19,7 @@ interface Compiled {
   /** For each parameter position: the constant compiled in (when names[i] is undefined). */
   readonly constants: readonly unknown[];
   /** The SQLite statement of this SQL, per open database file (see run()). */
-  readonly statements: WeakMap<SQLite.Database, SQLite.Statement>;
+  readonly statements: WeakMap<SQLite.Database, RowStatement>;
 }
 
 export interface PreparedQuery<P, R> {
@@ -120,7 +121,7 @@ function valuesOf(query: Compiled, params: Record<string, unknown>): unknown[] {
 function run(sqlite: SQLite.Database, query: Compiled, parameters: unknown[]): unknown[] {
   let statement = query.statements.get(sqlite);
   if (!statement) {
-    statement = sqlite.prepare(query.sql);
+    statement = rowStatement(sqlite, query.sql);
     query.statements.set(sqlite, statement);
   }
   if (statement.reader) return statement.all(parameters);
