@@ -1,23 +1,23 @@
 import { sql, type RawBuilder } from 'kysely';
 
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
 /**
- * Case-insensitive "column contains text", with LIKE wildcards in the text escaped. The explicit
- * ESCAPE clause makes it behave the same on SQLite (no default escape) and PostgreSQL.
+ * Case-insensitive "column contains text": instr() of the lower-cased column (SQLite's built-in; a SQL
+ * function of ours on PostgreSQL, migration 0007). Both lower() fold Unicode (openSqlite replaces SQLite's).
+ *
+ * Not LIKE '%text%': on SQLite, a LIKE whose pattern is a bound parameter makes its statement be prepared
+ * again every time the parameter is bound (the LIKE optimisation depends on the pattern), which cost more
+ * than the rest of a search query. instr() also has no wildcards to escape.
  */
 export function containsText(column: string, text: string): RawBuilder<boolean> {
-  return matchesPattern(column, containsPattern(text));
+  return containsNeedle(column, needleOf(text));
 }
 
-/** The LIKE pattern of containsText for this text (lower case, wildcards escaped). */
-export function containsPattern(text: string): string {
-  return `%${escapeLike(text.toLowerCase())}%`;
+/** What containsText looks for in the lower-cased column: the text in lower case. */
+export function needleOf(text: string): string {
+  return text.toLowerCase();
 }
 
-/** containsText with the pattern given (containsPattern), for a query compiled once (prepared.ts). */
-export function matchesPattern(column: string, pattern: unknown): RawBuilder<boolean> {
-  return sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+/** containsText with the needle given (needleOf), for a query compiled once (prepared.ts). */
+export function containsNeedle(column: string, needle: unknown): RawBuilder<boolean> {
+  return sql<boolean>`instr(lower(${sql.ref(column)}), ${needle}) > 0`;
 }

@@ -5,6 +5,7 @@ import * as photos from './20261122_0003_photos.js';
 import * as typeCounts from './20261122_0004_type_counts.js';
 import * as postgresSearch from './20261122_0005_postgres_search.js';
 import * as freezerTypeStats from './20261122_0006_freezer_type_stats.js';
+import * as postgresInstr from './20261123_0007_postgres_instr.js';
 
 /** Append-only list of migrations, in order. Static imports keep them working from src (tests) and dist alike. */
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '20261122_0004_type_counts': typeCounts,
   '20261122_0005_postgres_search': postgresSearch,
   '20261122_0006_freezer_type_stats': freezerTypeStats,
+  '20261123_0007_postgres_instr': postgresInstr,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import { prepareQuery, type PreparedQuery } from '../../db/prepared.js';
-import { containsPattern, matchesPattern } from '../../db/sql.js';
+import { containsNeedle, needleOf } from '../../db/sql.js';
 import type { Database, ProductRow, ProductUpdate } from '../../db/types.js';
 
 /** A product row with the names the API shows next to it. */
@@ -78,8 +78,8 @@ type FilterValues = {
   box?: number;
   today: string;
   dueBy?: string;
-  /** The search text as a LIKE pattern (containsPattern). */
-  pattern?: string;
+  /** The search text in lower case (needleOf). */
+  needle?: string;
   limit: number;
   offset: number;
 };
@@ -95,13 +95,13 @@ function applyFilter(query: Visible, filter: ProductFilter, v: FilterValues): Vi
   if (filter.overdue) q = q.where('p.due_date', '<', v.today);
   if (filter.dueBy) q = q.where('p.due_date', '>=', v.today).where('p.due_date', '<=', v.dueBy!);
   if (filter.q) {
-    const pattern = v.pattern;
+    const needle = v.needle;
     // The type names are matched once per query (43 types), not once per product row.
     q = q.where((eb) =>
       eb.or([
-        matchesPattern('p.name', pattern),
-        matchesPattern('p.description', pattern),
-        eb('p.type_id', 'in', eb.selectFrom('product_types as st').select('st.id').where((inner) => inner.or([matchesPattern('st.name_en', pattern), matchesPattern('st.name_fr', pattern)]))),
+        containsNeedle('p.name', needle),
+        containsNeedle('p.description', needle),
+        eb('p.type_id', 'in', eb.selectFrom('product_types as st').select('st.id').where((inner) => inner.or([containsNeedle('st.name_en', needle), containsNeedle('st.name_fr', needle)]))),
       ]),
     );
   }
@@ -273,7 +273,7 @@ export const productsRepository = {
       box: filter.box,
       today: filter.today,
       dueBy: filter.dueBy,
-      pattern: filter.q ? containsPattern(filter.q) : undefined,
+      needle: filter.q ? needleOf(filter.q) : undefined,
       limit: filter.limit,
       offset: filter.offset,
     };
