@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { rowCount } from '../../db/sql.js';
 import { prepareQuery } from '../../db/prepared.js';
 import type { AuditRow, Database } from '../../db/types.js';
 import { nowIso } from '../../lib/time.js';
@@ -56,8 +57,8 @@ export const auditRepository = {
       query
         .select(['audit_log.id', 'audit_log.user_id', 'users.email', 'audit_log.action', 'audit_log.object_type', 'audit_log.object_id', 'audit_log.ip', 'audit_log.details', 'audit_log.created_at'])
         .orderBy('audit_log.id', 'desc')
-        .limit(filter.limit)
-        .offset(filter.offset)
+        .limit(rowCount(filter.limit))
+        .offset(rowCount(filter.offset))
         .execute(),
       query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     ]);

@@ -1,4 +1,5 @@
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import { rowCount } from '../../db/sql.js';
 import type { Database, NewPhotoRow, PhotoRow, PhotosTable } from '../../db/types.js';
 import type { Updateable } from 'kysely';
 import { isPostgres } from '../../db/database.js';
@@ -102,7 +103,7 @@ export const photosRepository = {
     let query = base(db).where('ph.user_id', '=', userId);
     if (filter.q !== undefined) query = query.where(searchMatch(db, filter.q));
     const [rows, total] = await Promise.all([
-      query.selectAll('ph').select('pr.name as product_name').orderBy('ph.sort_at', 'desc').orderBy('ph.id', 'desc').limit(filter.limit).offset(filter.offset).execute(),
+      query.selectAll('ph').select('pr.name as product_name').orderBy('ph.sort_at', 'desc').orderBy('ph.id', 'desc').limit(rowCount(filter.limit)).offset(rowCount(filter.offset)).execute(),
       query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     ]);
     return { rows: rows as PhotoView[], total: Number(total.n) };
@@ -118,8 +119,8 @@ export const photosRepository = {
         .orderBy('ph.is_cover', 'desc')
         .orderBy('ph.sort_at', 'desc')
         .orderBy('ph.id', 'desc')
-        .limit(limit)
-        .offset(offset)
+        .limit(rowCount(limit))
+        .offset(rowCount(offset))
         .execute(),
       query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     ]);
@@ -137,7 +138,7 @@ export const photosRepository = {
   },
 
   async pendingPreviews(db: Kysely<Database>, limit: number): Promise<number[]> {
-    const rows = await db.selectFrom('photos').select('id').where('preview_state', '=', 'pending').orderBy('id').limit(limit).execute();
+    const rows = await db.selectFrom('photos').select('id').where('preview_state', '=', 'pending').orderBy('id').limit(rowCount(limit)).execute();
     return rows.map((r) => r.id);
   },
 

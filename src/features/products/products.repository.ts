@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import { prepareQuery, type PreparedQuery } from '../../db/prepared.js';
-import { containsNeedle, needleOf } from '../../db/sql.js';
+import { containsNeedle, needleOf, rowCount } from '../../db/sql.js';
 import type { Database, ProductRow, ProductUpdate } from '../../db/types.js';
 
 /** A product row with the names the API shows next to it. */
@@ -128,7 +128,7 @@ function listQueriesFor(filter: ProductFilter): ListQueries {
       rows: prepareQuery((db, v: FilterValues) => {
         let query = selectView(applyFilter(visibleTo(db, v.userId), filter, v));
         for (const column of SORT_COLUMNS[filter.sort]) query = query.orderBy(column, filter.order);
-        return query.orderBy('p.id', filter.order).limit(v.limit).offset(v.offset);
+        return query.orderBy('p.id', filter.order).limit(rowCount(v.limit)).offset(rowCount(v.offset));
       }) as ListQueries['rows'],
       count: prepareQuery((db, v: FilterValues) =>
         applyFilter(visibleTo(db, v.userId), filter, v).select((eb) => eb.fn.countAll<number>().as('n')),

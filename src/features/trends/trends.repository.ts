@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { rowCount } from '../../db/sql.js';
 import { prepareQuery } from '../../db/prepared.js';
 import type { Database } from '../../db/types.js';
 
@@ -18,7 +19,7 @@ const generalQuery = prepareQuery((db, p: { limit: number }) =>
     .select(['c.type_id', 't.name_en', 't.name_fr', 'c.freq'])
     .orderBy('c.freq', 'desc')
     .orderBy('c.type_id')
-    .limit(p.limit),
+    .limit(rowCount(p.limit)),
 );
 
 /**

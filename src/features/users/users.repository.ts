@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, NewUserRow, UserRow } from '../../db/types.js';
-import { containsText } from '../../db/sql.js';
+import { containsText, rowCount } from '../../db/sql.js';
 
 export const usersRepository = {
   getById(db: Kysely<Database>, id: number): Promise<UserRow | undefined> {
@@ -42,7 +42,7 @@ export const usersRepository = {
     let base = db.selectFrom('users');
     if (page.query) base = base.where(containsText('email', page.query));
     const [rows, total] = await Promise.all([
-      base.selectAll().orderBy('id').limit(page.limit).offset(page.offset).execute(),
+      base.selectAll().orderBy('id').limit(rowCount(page.limit)).offset(rowCount(page.offset)).execute(),
       base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     ]);
     return { rows, total: Number(total.n) };
