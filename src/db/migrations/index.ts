@@ -6,7 +6,7 @@ import * as typeCounts from './20261122_0004_type_counts.js';
 import * as postgresSearch from './20261122_0005_postgres_search.js';
 import * as freezerTypeStats from './20261122_0006_freezer_type_stats.js';
 import * as postgresInstr from './20261123_0007_postgres_instr.js';
-import * as productsTypeFreezerIndex from './20261123_0008_products_type_freezer_index.js';
+import * as productsIndexes from './20261123_0008_products_indexes.js';
 
 /** Append-only list of migrations, in order. Static imports keep them working from src (tests) and dist alike. */
 const migrations: Record<string, Migration> = {
@@ -17,7 +17,7 @@ const migrations: Record<string, Migration> = {
   '20261122_0005_postgres_search': postgresSearch,
   '20261122_0006_freezer_type_stats': freezerTypeStats,
   '20261123_0007_postgres_instr': postgresInstr,
-  '20261123_0008_products_type_freezer_index': productsTypeFreezerIndex,
+  '20261123_0008_products_indexes': productsIndexes,
 };
 
 export const migrationProvider: MigrationProvider = {
