@@ -69,7 +69,7 @@ export async function explain(pristineDir: string, outFile: string | undefined):
   const actor = (u: BenchUser): Actor => ({ userId: u.id, role: 'user', language: u.language, ip: '127.0.0.1' });
   const products = createProductsService(db);
   // A cache that keeps nothing: this report is about the queries themselves.
-  const trends = createTrendsService(db, createMemoryCache({ maxEntries: 0 }));
+  const trends = createTrendsService(db);
   const auth = createAuthService(db, { sessionTtlDays: 30 });
 
   const steps: Array<{ name: string; run: () => Promise<unknown>; read: boolean }> = [];

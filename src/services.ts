@@ -34,7 +34,7 @@ export function createServices(db: Db, config: Config, mailer: Mailer, log: Fast
     types: createTypesService(db),
     freezers: createFreezersService(db),
     products: createProductsService(db),
-    trends: createTrendsService(db, shared.cache),
+    trends: createTrendsService(db),
     admin: createAdminService(db),
     photos: createPhotosServiceFor(db, config, log, shared),
   };

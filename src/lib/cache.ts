@@ -57,9 +57,9 @@ function changedNames(change: CacheChange): string[] {
 }
 
 export interface MemoryCacheOptions {
-  /** 0: nothing is kept (every answer is computed). Default 20,000. */
+  /** 0: nothing is kept (every answer is computed). Default 500,000 (maxBytes is the bound that matters). */
   maxEntries?: number;
-  /** What the kept answers may weigh together, about (a JSON text counts its length, anything else 4 KiB). Default 64 MiB. */
+  /** What the kept answers may weigh together with their keys, about (see weightOf). Default 64 MiB. */
   maxBytes?: number;
   now?: () => number;
   /**
@@ -69,12 +69,12 @@ export interface MemoryCacheOptions {
   externalVersion?: () => number;
 }
 
-/** About how much memory a kept value takes: JSON texts (the answers of sendCached) by their length. */
-const weightOf = (value: unknown): number => (typeof value === 'string' ? value.length + 100 : 4096);
+/** About how much memory an entry takes: its key, its value (bytes and texts, the answers of sendCached, by their length; anything else 4 KiB) and the entry itself. */
+const weightOf = (key: string, value: unknown): number => key.length + (Buffer.isBuffer(value) || typeof value === 'string' ? value.length : 4096) + 200;
 
 /** In-process cache: least recently used entries go first past maxEntries or maxBytes; entries also expire. */
 export function createMemoryCache(options: MemoryCacheOptions = {}): Cache {
-  const maxEntries = options.maxEntries ?? 20_000;
+  const maxEntries = options.maxEntries ?? 500_000;
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
   const externalVersion = options.externalVersion ?? (() => 0);
   const now = options.now ?? Date.now;
@@ -83,6 +83,23 @@ export function createMemoryCache(options: MemoryCacheOptions = {}): Cache {
   const drop = (k: string, entry: { weight: number }) => {
     entries.delete(k);
     bytes -= entry.weight;
+  };
+  // The least recently used entry is the first in the map's order (a hit moves its entry to the end). A
+  // new iterator would step over every entry deleted before it on each call (a map compacts only when it
+  // grows), which made evicting cost in proportion to the cache's size; this one stays where the last
+  // eviction left it: everything before it was dropped, or moved behind it by a hit.
+  let oldest: MapIterator<[string, { value: unknown; expires: number; weight: number }]> | undefined;
+  const dropOldest = (): boolean => {
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      oldest ??= entries.entries();
+      const next = oldest.next();
+      if (!next.done) {
+        drop(next.value[0], next.value[1]);
+        return true;
+      }
+      oldest = undefined;
+    }
+    return false;
   };
   // One counter per user who ever wrote, plus two: bounded by the number of accounts.
   const generations = new Map<string, number>();
@@ -107,14 +124,10 @@ export function createMemoryCache(options: MemoryCacheOptions = {}): Cache {
       if (maxEntries > 0 && (!keep || keep(value))) {
         const stale = entries.get(k); // computed twice at once: keep the newer
         if (stale) drop(k, stale);
-        const weight = weightOf(value);
+        const weight = weightOf(k, value);
         entries.set(k, { value, expires: now() + ttlMs, weight });
         bytes += weight;
-        while (entries.size > maxEntries || bytes > maxBytes) {
-          const oldest = entries.entries().next().value;
-          if (oldest === undefined) break;
-          drop(oldest[0], oldest[1]);
-        }
+        while ((entries.size > maxEntries || bytes > maxBytes) && dropOldest());
       }
       return { value, hit: false };
     },
@@ -129,12 +142,24 @@ export function createMemoryCache(options: MemoryCacheOptions = {}): Cache {
   };
 }
 
-/** Largest answer stored in Redis, in bytes of JSON (larger ones are computed each time). */
+/** Largest answer stored in Redis, in bytes (larger ones are computed each time). */
 const MAX_REDIS_VALUE_BYTES = 512 * 1024;
 
 /**
+ * How a value is stored in Redis: a Buffer as its bytes after a zero byte, anything else as JSON (which
+ * never starts with a zero byte). So a Buffer comes back a Buffer, not JSON's {type, data} of it.
+ */
+const RAW_MARK = Buffer.from([0]);
+function encodeValue(value: unknown): Buffer | string | undefined {
+  return Buffer.isBuffer(value) ? Buffer.concat([RAW_MARK, value]) : JSON.stringify(value);
+}
+function decodeValue(stored: Buffer): unknown {
+  return stored[0] === 0 ? stored.subarray(1) : JSON.parse(stored.toString('utf8'));
+}
+
+/**
  * The cache in Redis, shared by every instance. Generations are counters (`<prefix>gen:<name>`, never
- * expiring: one per user who wrote); answers are JSON under `<prefix>cache:<namespace>:<generations>:<hash>`
+ * expiring: one per user who wrote); answers are JSON (or bytes: see encodeValue) under `<prefix>cache:<namespace>:<generations>:<hash>`
  * with a TTL, so memory is bounded by what is read within a TTL.
  *
  * If Redis fails, answers are computed (never served from a possibly stale store); a failed invalidation
@@ -182,10 +207,10 @@ export function createRedisCache(redis: Redis, prefix: string, log: { warn(obj: 
           const owner = scope.kind === 'user' ? scope.userId : '*';
           const digest = createHash('sha256').update(key).digest('base64url').slice(0, 32);
           entryKey = `${prefix}cache:${namespace}:${owner}:${gens.map((g) => g ?? '0').join('.')}:${digest}`;
-          const stored = await redis.get(entryKey);
+          const stored = await redis.getBuffer(entryKey);
           if (stored !== null) {
             stats.hits += 1;
-            return { value: JSON.parse(stored) as never, hit: true };
+            return { value: decodeValue(stored) as never, hit: true };
           }
         } catch (err) {
           stats.errors += 1;
@@ -196,9 +221,9 @@ export function createRedisCache(redis: Redis, prefix: string, log: { warn(obj: 
       stats.misses += 1;
       const value = await compute();
       if (entryKey && (!keep || keep(value))) {
-        const json = JSON.stringify(value);
-        if (json !== undefined && Buffer.byteLength(json) <= MAX_REDIS_VALUE_BYTES) {
-          await redis.set(entryKey, json, 'PX', ttlMs).catch((err: unknown) => {
+        const stored = encodeValue(value);
+        if (stored !== undefined && Buffer.byteLength(stored) <= MAX_REDIS_VALUE_BYTES) {
+          await redis.set(entryKey, stored, 'PX', ttlMs).catch((err: unknown) => {
             stats.errors += 1;
             log.warn({ err }, 'cache write failed');
           });

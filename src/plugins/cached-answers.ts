@@ -4,7 +4,7 @@ import type { CacheScope } from '../lib/cache.js';
 /** How long a cached answer lives at most (a write to the data it shows retires it at once). */
 const ANSWER_TTL_MS = 60_000;
 /** Larger answers are sent without being kept (a heavy history through the seed API can reach megabytes). */
-const MAX_KEPT_CHARS = 1_000_000;
+const MAX_KEPT_BYTES = 1_000_000;
 
 export interface CachedAnswer {
   /** What the answer is (one per route), part of the key. */
@@ -18,6 +18,8 @@ export interface CachedAnswer {
 /**
  * Sends a read's answer from the response cache, as the JSON text the route's own response schema made
  * of it (so a hit costs neither the queries nor the serialization), or computes, serializes and keeps it.
+ * It is kept as UTF-8 bytes: a hit is written to the socket as it is, where a string would be measured and
+ * encoded again on every send (a seed API history of 30 KB cost about a fifth of its request).
  * Keys hold the cache's generations (see lib/cache.ts): a write through any route retires what it could
  * have changed before its own answer leaves. With `--workers N` and no Redis nothing is kept.
  */
@@ -30,8 +32,8 @@ export async function sendCached(app: FastifyInstance, request: FastifyRequest, 
     scope,
     answer.key,
     ANSWER_TTL_MS,
-    async () => String(reply.serialize(await compute())),
-    (json) => json.length <= MAX_KEPT_CHARS,
+    async () => Buffer.from(String(reply.serialize(await compute()))),
+    (json) => json.length <= MAX_KEPT_BYTES,
   );
   // Said in X-Cache, as photo search does: /metrics counts hits and misses per route from it.
   return reply.header('x-cache', hit ? 'hit' : 'miss').type('application/json; charset=utf-8').send(value);

@@ -88,6 +88,24 @@ describe.each(implementations)('response cache (%s)', (_name, make) => {
     expect(await cache.remember('t', alice, 'k', 60_000, async () => 'fresh')).toEqual({ value: 'fresh', hit: false });
   });
 
+  it('gives a Buffer back as the same bytes, and other values as they were', async () => {
+    const cache = await make();
+    for (const [key, bytes] of [
+      ['text', Buffer.from('{"name":"Crème brûlée"}')],
+      ['zero first', Buffer.from([0, 1, 2])],
+      ['empty', Buffer.alloc(0)],
+    ] as const) {
+      await cache.remember('t', alice, key, 60_000, async () => bytes);
+      const hit = await cache.remember('t', alice, key, 60_000, async () => Buffer.from('not computed'));
+      expect(hit.hit).toBe(true);
+      expect(Buffer.isBuffer(hit.value)).toBe(true);
+      expect(hit.value.equals(bytes)).toBe(true);
+    }
+    const value = { list: [1, 'deux'], zero: '\u0000' };
+    await cache.remember('t', alice, 'json', 60_000, async () => value);
+    expect(await cache.remember('t', alice, 'json', 60_000, async () => null)).toEqual({ value, hit: true });
+  });
+
   it('does not keep what `keep` refuses, and answers expire', async () => {
     const cache = await make();
     const compute = counter();
@@ -111,6 +129,32 @@ describe('in-process cache bounds', () => {
     expect(await cache.remember('t', alice, 'b', 60_000, compute)).toEqual({ value: 'answer 4', hit: false });
   });
 
+  it('drops exactly what a least-recently-used list would, through a long run of hits, misses and writes', async () => {
+    const capacity = 7;
+    const cache = createMemoryCache({ maxEntries: capacity });
+    const model: string[] = []; // least recently used first
+    let seed = 42;
+    const random = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let step = 0; step < 3_000; step += 1) {
+      if (random(50) === 0) {
+        // A write of alice's retires her answers: they stay in the cache, never found again.
+        await cache.invalidate({ userIds: [1], everyone: false });
+        model.length = 0;
+        continue;
+      }
+      const key = `k${random(12)}`;
+      const { hit } = await cache.remember('t', alice, key, 60_000, async () => key);
+      const at = model.indexOf(key);
+      expect(hit, `step ${step}, ${key}`).toBe(at >= 0);
+      if (at >= 0) model.splice(at, 1);
+      model.push(key);
+      if (model.length > capacity) model.shift();
+    }
+  });
+
   it('keeps answers weighing at most maxBytes together, dropping the least recently used', async () => {
     const cache = createMemoryCache({ maxBytes: 2_500 });
     const text = (name: string) => async () => name.repeat(1_000); // about 1,100 bytes each
@@ -121,6 +165,16 @@ describe('in-process cache bounds', () => {
     expect(await cache.remember('t', alice, 'a', 60_000, text('x'))).toEqual({ value: 'a'.repeat(1_000), hit: true });
     expect(await cache.remember('t', alice, 'c', 60_000, text('x'))).toEqual({ value: 'c'.repeat(1_000), hit: true });
     expect(await cache.remember('t', alice, 'b', 60_000, text('B'))).toEqual({ value: 'B'.repeat(1_000), hit: false });
+  });
+
+  it('weighs a Buffer by its length', async () => {
+    const cache = createMemoryCache({ maxBytes: 2_500 });
+    const bytes = (name: string) => async () => Buffer.from(name.repeat(1_000));
+    await cache.remember('t', alice, 'a', 60_000, bytes('a'));
+    await cache.remember('t', alice, 'b', 60_000, bytes('b'));
+    expect((await cache.remember('t', alice, 'a', 60_000, bytes('x'))).hit).toBe(true);
+    await cache.remember('t', alice, 'c', 60_000, bytes('c')); // a third one does not fit: drops b
+    expect((await cache.remember('t', alice, 'b', 60_000, bytes('B'))).hit).toBe(false);
   });
 
   it('keeps nothing with maxEntries 0', async () => {

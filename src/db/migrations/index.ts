@@ -7,6 +7,7 @@ import * as postgresSearch from './20261122_0005_postgres_search.js';
 import * as freezerTypeStats from './20261122_0006_freezer_type_stats.js';
 import * as postgresInstr from './20261123_0007_postgres_instr.js';
 import * as productsIndexes from './20261123_0008_products_indexes.js';
+import * as freezerTypeStatsClustered from './20261123_0009_freezer_type_stats_clustered.js';
 
 /** Append-only list of migrations, in order. Static imports keep them working from src (tests) and dist alike. */
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '20261122_0006_freezer_type_stats': freezerTypeStats,
   '20261123_0007_postgres_instr': postgresInstr,
   '20261123_0008_products_indexes': productsIndexes,
+  '20261123_0009_freezer_type_stats_clustered': freezerTypeStatsClustered,
 };
 
 export const migrationProvider: MigrationProvider = {

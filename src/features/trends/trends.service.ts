@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/types.js';
 import type { Language } from '../../i18n/messages.js';
 import type { Actor } from '../../lib/actor.js';
-import type { Cache } from '../../lib/cache.js';
 import { todayUtc } from '../../lib/time.js';
 import { toProductDto, type ProductDto } from '../products/products.dto.js';
 import { productsRepository } from '../products/products.repository.js';
@@ -29,34 +28,26 @@ function monthsFrom(from: string, count: number): string[] {
   });
 }
 
-/** Cached answers live at most this long (a write to the data they come from retires them at once). */
-const TTL_MS = 60_000;
-
 /**
- * Trends. Answers are cached (rows before translation, so one entry serves both languages): general trends
- * until anybody writes, the caller's until a write to their freezers' data; eat-first and consumption
- * also by today's date, which their answers depend on.
+ * Trends. Not cached here: every route that answers with them keeps its answer (sendCached), and a second
+ * cache of the rows underneath took as much room again for nothing, so that at ten thousand users the
+ * answers no longer fitted.
  */
-export function createTrendsService(db: Kysely<Database>, cache: Cache) {
-  const mine = (actor: Actor) => ({ kind: 'user', userId: actor.userId }) as const;
+export function createTrendsService(db: Kysely<Database>) {
   return {
     async general(actor: Actor, limit = 100): Promise<TypeTrend[]> {
-      const { value } = await cache.remember('trends-general', { kind: 'everybody' }, String(limit), TTL_MS, () => trendsRepository.general(db, limit));
-      return value.map((r) => toTrend(r, actor.language));
+      return (await trendsRepository.general(db, limit)).map((r) => toTrend(r, actor.language));
     },
 
     async personal(actor: Actor, limit = 100): Promise<Array<TypeTrend & { latest: string | null }>> {
-      const { value } = await cache.remember('trends-personal', mine(actor), String(limit), TTL_MS, () => trendsRepository.personal(db, actor.userId, limit));
-      return value.map((r) => ({ ...toTrend(r, actor.language), latest: r.latest }));
+      return (await trendsRepository.personal(db, actor.userId, limit)).map((r) => ({ ...toTrend(r, actor.language), latest: r.latest }));
     },
 
     /** The caller's products inside, most overdue first: what to eat next. */
     async eatFirst(actor: Actor, limit = 20): Promise<ProductDto[]> {
       const today = todayUtc();
-      const { value } = await cache.remember('trends-eat-first', mine(actor), `${today}:${limit}`, TTL_MS, async () => {
-        return (await productsRepository.list(db, actor.userId, { status: 'inside', today, sort: 'dueDate', order: 'asc', limit, offset: 0 })).rows;
-      });
-      return value.map((r) => toProductDto(r, actor.language, today));
+      const { rows } = await productsRepository.list(db, actor.userId, { status: 'inside', today, sort: 'dueDate', order: 'asc', limit, offset: 0 });
+      return rows.map((r) => toProductDto(r, actor.language, today));
     },
 
     /** Portions taken out per month over the last `months` months, this month included, zeros filled in. */
@@ -64,7 +55,7 @@ export function createTrendsService(db: Kysely<Database>, cache: Cache) {
       const now = new Date();
       const first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (months - 1), 1)).toISOString().slice(0, 10);
       const today = todayUtc();
-      const { value: rows } = await cache.remember('trends-consumption', mine(actor), `${today}:${first}`, TTL_MS, () => trendsRepository.consumption(db, actor.userId, first));
+      const rows = await trendsRepository.consumption(db, actor.userId, first);
       const byMonth = new Map(rows.map((r) => [r.month, r]));
       return monthsFrom(first.slice(0, 7), months)
         .filter((month) => month <= today.slice(0, 7))
