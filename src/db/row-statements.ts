@@ -44,25 +44,36 @@ export function rowStatement(sqlite: SQLite.Database, source: string): RowStatem
 
 function wrap(statement: SQLite.Statement): RowStatement {
   if (!statement.reader) return statement as RowStatement;
-  const build = rowBuilder(statement.columns().map((column) => column.name));
+  let build = rowBuilder(statement);
+  // SQLite prepares a statement again by itself after a schema change (another process migrating the
+  // file): a `select *` may then have more or fewer columns than the names compiled in.
+  const builderFor = (row: unknown[]) => {
+    if (row.length !== build.columns) build = rowBuilder(statement);
+    return build;
+  };
   statement.raw(true);
   return {
     reader: true,
     all(parameters) {
       const rows = statement.all(parameters) as unknown[][];
       const objects = new Array<unknown>(rows.length);
-      for (let i = 0; i < rows.length; i += 1) objects[i] = build(rows[i] as unknown[]);
+      if (rows.length === 0) return objects;
+      const make = builderFor(rows[0] as unknown[]);
+      for (let i = 0; i < rows.length; i += 1) objects[i] = make(rows[i] as unknown[]);
       return objects;
     },
     run: (parameters) => statement.run(parameters),
     *iterate(parameters) {
-      for (const row of statement.iterate(parameters)) yield build(row as unknown[]);
+      for (const row of statement.iterate(parameters)) yield builderFor(row as unknown[])(row as unknown[]);
     },
   };
 }
 
-/** A function turning a raw row into the object better-sqlite3 would have built from it. */
-function rowBuilder(names: readonly string[]): (row: unknown[]) => Record<string, unknown> {
+type RowBuilder = ((row: unknown[]) => Record<string, unknown>) & { columns: number };
+
+/** A function turning a raw row of the statement's columns now into the object better-sqlite3 would have built from it. */
+function rowBuilder(statement: SQLite.Statement): RowBuilder {
+  const names = statement.columns().map((column) => column.name);
   const fields = names.map((name, i) => `${JSON.stringify(name)}: row[${i}]`).join(', ');
-  return new Function('row', `return { ${fields} };`) as (row: unknown[]) => Record<string, unknown>;
+  return Object.assign(new Function('row', `return { ${fields} };`) as (row: unknown[]) => Record<string, unknown>, { columns: names.length });
 }

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, openSqlite, type Db } from '../../src/db/database.js';
 import { prepareQuery } from '../../src/db/prepared.js';
 import { rowStatement } from '../../src/db/row-statements.js';
+import SQLiteDatabase from 'better-sqlite3';
 import type SQLite from 'better-sqlite3';
 
 /** Rows built from raw arrays (src/db/row-statements.ts) are the objects better-sqlite3 builds itself. */
@@ -51,6 +52,18 @@ describe('row statements (SQLite)', () => {
       { id: 2, label: 'Pain' },
     ]);
     expect(sqlite.prepare(source).get()).toEqual({ id: 1, label: "Soupe à l'oignon" });
+  });
+
+  it('follows a schema change made by another connection (SQLite prepares the statement again)', () => {
+    const source = 'select * from item order by id';
+    const statement = rowStatement(sqlite, source);
+    expect(Object.keys(statement.all([])[0] as object)).toEqual(['id', 'label', 'weight', 'data', 'note']);
+    const other = new SQLiteDatabase(path.join(dir, 'db.sqlite'));
+    other.exec(`alter table item add column added text default 'new'`);
+    other.close();
+    expect(statement.all([])).toEqual(sqlite.prepare(source).all());
+    expect((statement.all([])[0] as Record<string, unknown>).added).toBe('new');
+    expect([...statement.iterate([])]).toEqual(sqlite.prepare(source).all());
   });
 
   it('runs writes and reports their changes', () => {
