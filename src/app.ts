@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
-import cors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -19,7 +18,7 @@ import { photosRoutes } from './features/photos/photos.routes.js';
 import { passwordResetsRoutes } from './features/password-resets/password-resets.routes.js';
 import { productsRoutes } from './features/products/products.routes.js';
 import { SeedFormatError } from './features/seed-api/seed-api.format.js';
-import { isSeedPath, renderSeedProblem, seedApiRoutes, seedCorsOptions } from './features/seed-api/seed-api.routes.js';
+import { isSeedPath, renderSeedProblem, SEED_CORS, seedApiRoutes } from './features/seed-api/seed-api.routes.js';
 import { sessionsRoutes } from './features/sessions/sessions.routes.js';
 import { tokensRoutes } from './features/tokens/tokens.routes.js';
 import { trendsRoutes } from './features/trends/trends.routes.js';
@@ -30,6 +29,7 @@ import { createMailer } from './lib/mailer.js';
 import { connectRedis } from './lib/redis.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerCacheInvalidation } from './plugins/cache-invalidation.js';
+import { registerCors, type CorsPolicy } from './plugins/cors.js';
 import { languageFromHeader } from './i18n/messages.js';
 import { PROBLEM_CONTENT_TYPE, clientErrorHandler, problem, registerErrorHandling, sendProblem } from './plugins/errors.js';
 import { registerJsonBody } from './plugins/json-body.js';
@@ -50,6 +50,13 @@ export interface BuildOptions {
 }
 
 const API_PREFIX = '/api/v1';
+
+/** CORS of /api/v1: any origin (clients send their token in a header); a plain OPTIONS, without Origin, is answered like a preflight. */
+const API_CORS: CorsPolicy = {
+  methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+  exposedHeaders: ['retry-after', 'x-request-id'],
+  maxAgeSeconds: 600,
+};
 
 const HOME_PAGE = `<!doctype html>
 <html lang="en">
@@ -280,8 +287,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(
     async (api) => {
-      // strictPreflight off: a plain OPTIONS (no Origin) is answered like a preflight, not with a text/plain 400.
-      await api.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], exposedHeaders: ['retry-after', 'x-request-id'], maxAge: 600, strictPreflight: false });
+      registerCors(api, API_CORS);
       if (config.rateLimitPerMinute > 0) await api.register(rateLimit, { max: config.rateLimitPerMinute, timeWindow: 60_000, ...rateLimitStore('api:minute') });
       if (config.rateLimitPerDay > 0) await api.register(rateLimit, { max: config.rateLimitPerDay, timeWindow: 86_400_000, ...rateLimitStore('api:day') });
       registerAuth(api);
@@ -297,7 +303,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   // The seed API (the report's routes, at the root path): its own CORS, the same per-IP limits as /api/v1.
   await app.register(async (seed) => {
-    await seed.register(cors, seedCorsOptions);
+    registerCors(seed, SEED_CORS);
     if (config.rateLimitPerMinute > 0) await seed.register(rateLimit, { max: config.rateLimitPerMinute, timeWindow: 60_000, ...rateLimitStore('seed:minute') });
     if (config.rateLimitPerDay > 0) await seed.register(rateLimit, { max: config.rateLimitPerDay, timeWindow: 86_400_000, ...rateLimitStore('seed:day') });
     await seed.register(seedApiRoutes);

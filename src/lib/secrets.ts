@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash as digest, randomBytes, timingSafeEqual } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import unixCrypt from 'unix-crypt-td-js';
 
@@ -7,9 +7,9 @@ export function newSecret(prefix: 'fm' | 'fms' | 'fmr'): string {
   return `${prefix}_${randomBytes(32).toString('base64url')}`;
 }
 
-/** Secrets are stored as their SHA-256 only and looked up by it. */
+/** Secrets are stored as their SHA-256 only and looked up by it (one call: every API request hashes its token). */
 export function sha256(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  return digest('sha256', value, 'hex');
 }
 
 export function safeEqual(a: string, b: string): boolean {

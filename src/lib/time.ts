@@ -25,8 +25,19 @@ export function latestToday(now: Date = new Date()): string {
   return utcDate(new Date(now.getTime() + 14 * 3600 * 1000));
 }
 
-export function todayUtc(now: Date = new Date()): string {
-  return utcDate(now);
+const DAY_MS = 86_400_000;
+/** The UTC day last asked for and the instants it spans, [from, until): most requests ask for today. */
+let currentDay = { date: '', from: 0, until: 0 };
+
+export function todayUtc(now?: Date): string {
+  if (now) return utcDate(now);
+  const ms = Date.now();
+  // Both bounds: the clock can be set back (or a test's fake clock moved) as well as go forward.
+  if (ms < currentDay.from || ms >= currentDay.until) {
+    const from = ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS);
+    currentDay = { date: utcDate(new Date(ms)), from, until: from + DAY_MS };
+  }
+  return currentDay.date;
 }
 
 /** Adds months to a calendar date; the day is clamped to the month's end (2018-01-31 + 1 = 2018-02-28). */

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig, redactDatabaseUrl } from '../../src/config.js';
-import { addMonths, isCalendarDate, latestToday } from '../../src/lib/time.js';
+import { addMonths, isCalendarDate, latestToday, todayUtc } from '../../src/lib/time.js';
 import { nextFreeSlot, nextFreeSlots } from '../../src/features/freezers/slots.js';
 import { languageFromHeader } from '../../src/i18n/messages.js';
 import { redactUrl } from '../../src/plugins/logging.js';
@@ -84,6 +84,32 @@ describe('dates', () => {
   it('takes the latest "today" on Earth as the limit for future dates', () => {
     expect(latestToday(new Date('2026-01-01T09:59:00Z'))).toBe('2026-01-01');
     expect(latestToday(new Date('2026-01-01T10:00:00Z'))).toBe('2026-01-02');
+  });
+
+  describe('today (UTC), kept for the day it spans', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('moves on at midnight UTC and follows a clock set back', () => {
+      vi.useFakeTimers();
+      vi.setSystemTime(new Date('2026-03-01T23:59:59.999Z'));
+      expect(todayUtc()).toBe('2026-03-01');
+      vi.setSystemTime(new Date('2026-03-02T00:00:00.000Z'));
+      expect(todayUtc()).toBe('2026-03-02');
+      expect(todayUtc()).toBe('2026-03-02');
+      vi.setSystemTime(new Date('2026-03-01T12:00:00Z'));
+      expect(todayUtc()).toBe('2026-03-01');
+      vi.setSystemTime(new Date('1969-12-31T23:00:00Z'));
+      expect(todayUtc()).toBe('1969-12-31');
+      vi.setSystemTime(new Date('1970-01-01T00:00:00Z'));
+      expect(todayUtc()).toBe('1970-01-01');
+    });
+
+    it('answers for the instant given, whatever day was kept', () => {
+      expect(todayUtc(new Date('2018-05-04T10:00:00Z'))).toBe('2018-05-04');
+      expect(todayUtc()).toBe(new Date().toISOString().slice(0, 10));
+    });
   });
 });
 

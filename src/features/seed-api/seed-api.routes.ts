@@ -7,7 +7,6 @@
  * Deprecated in favour of /api/v1: the token travels in the URL. src/plugins/logging.ts redacts it
  * from every logged URL, and no `details` text ever repeats the URL.
  */
-import type { FastifyCorsOptions, FastifyCorsOptionsDelegateCallback } from '@fastify/cors';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { languageFromHeader, type Language } from '../../i18n/messages.js';
 import type { Actor } from '../../lib/actor.js';
@@ -15,6 +14,7 @@ import { AppError } from '../../lib/errors.js';
 import { todayUtc } from '../../lib/time.js';
 import { actorOf } from '../../plugins/auth.js';
 import { sendCached } from '../../plugins/cached-answers.js';
+import type { CorsPolicy } from '../../plugins/cors.js';
 import { appendRouteHook } from '../../plugins/route-hooks.js';
 import type { Problem, ProblemRenderer } from '../../plugins/errors.js';
 import type { ProductDto } from '../products/products.dto.js';
@@ -54,23 +54,16 @@ export function isSeedPath(url: string): boolean {
   return SEED_SEGMENTS.has(path.split('/')[1] ?? '');
 }
 
-const SEED_CORS: FastifyCorsOptions = {
-  origin: '*',
+/**
+ * CORS of the seed scope, any origin. Its OPTIONS route is at the root path, where it sees every OPTIONS
+ * request of the app: preflights are answered for the seed paths only (the others get a 404).
+ */
+export const SEED_CORS: CorsPolicy = {
   methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
   allowedHeaders: ['Content-Type', 'Accept', 'Accept-Language'],
   exposedHeaders: ['retry-after', 'x-request-id'],
-  maxAge: 600,
-  // A plain OPTIONS (no Origin) is answered like a preflight, not with @fastify/cors' text/plain 400.
-  strictPreflight: false,
-};
-
-/**
- * CORS of the seed scope. @fastify/cors answers preflights through an OPTIONS route on '*': at the root
- * path that route sees every OPTIONS request of the app, so CORS is switched off outside the seed paths
- * (those preflights then get the 404 they got before).
- */
-export const seedCorsOptions: FastifyCorsOptions = {
-  delegator: ((request, callback) => callback(null, isSeedPath(request.url) ? SEED_CORS : { origin: false })) satisfies FastifyCorsOptionsDelegateCallback,
+  maxAgeSeconds: 600,
+  preflightFor: isSeedPath,
 };
 
 /** The token owner's language when known, else the Accept-Language header's. */
