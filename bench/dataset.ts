@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
 import { migrateToLatest, openDatabase } from '../src/db/database.js';
 import { migrationProvider } from '../src/db/migrations/index.js';
+import { foldCase } from '../src/db/sql.js';
 import { hashPassword, newSecret, sha256 } from '../src/lib/secrets.js';
 import { addDays, addMonths, todayUtc } from '../src/lib/time.js';
 import { DESCRIPTIONS, FREEZER_NAMES, namesFor, QUANTITY_WEIGHTS, TYPE_WEIGHTS } from './lib/catalogue.js';
@@ -182,7 +183,7 @@ export async function generateDataset(options: GenerateOptions): Promise<Manifes
   const insertMember = db.prepare('insert into freezer_members (freezer_id, user_id, role, created_at) values (?, ?, ?, ?)');
   const insertProduct = db.prepare(
     `insert into products (id, user_id, freezer_id, type_id, name, description, box, slot, date_in, date_out, period_months, due_date,
-       quantity, source_product_id, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       quantity, source_product_id, created_at, updated_at, name_folded, description_folded) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertAudit = db.prepare(
     "insert into audit_log (user_id, action, object_type, object_id, ip, details, created_at) values (?, ?, ?, ?, '127.0.0.1', ?, ?)",
@@ -364,13 +365,15 @@ export async function generateDataset(options: GenerateOptions): Promise<Manifes
         const out = pOut[p] as number;
         if (out < 0) inside += 1;
         const period = pPeriod[p] as number;
+        const name = language === 'fr' ? names[1] : names[0];
+        const text = language === 'fr' ? description[1] : description[0];
         insertProduct.run(
           nextId,
           user,
           freezer,
           typeId,
-          language === 'fr' ? names[1] : names[0],
-          language === 'fr' ? description[1] : description[0],
+          name,
+          text,
           box,
           slot,
           dateIn,
@@ -381,6 +384,8 @@ export async function generateDataset(options: GenerateOptions): Promise<Manifes
           null,
           createdAt,
           out < 0 ? createdAt : day(out) + time(random),
+          foldCase(name),
+          foldCase(text),
         );
         insertAudit.run(user, 'product.create', 'product', String(nextId), JSON.stringify({ freezerId: freezer, box, slot }), createdAt);
       } else if (kind === 1) {
@@ -395,13 +400,15 @@ export async function generateDataset(options: GenerateOptions): Promise<Manifes
         const at = date + time(random);
         nextId += 1;
         const period = pPeriod[p] as number;
+        const name = language === 'fr' ? names[1] : names[0];
+        const text = language === 'fr' ? description[1] : description[0];
         insertProduct.run(
           nextId,
           user,
           pFreezer[p] as number,
           typeId,
-          language === 'fr' ? names[1] : names[0],
-          language === 'fr' ? description[1] : description[0],
+          name,
+          text,
           pBox[p] as number,
           pSlot[p] as number,
           dateIn,
@@ -412,6 +419,8 @@ export async function generateDataset(options: GenerateOptions): Promise<Manifes
           productId[p] as number,
           at,
           at,
+          foldCase(name),
+          foldCase(text),
         );
         insertAudit.run(user, 'product.take-out', 'product', String(productId[p]), JSON.stringify({ portions: hPortions[index], date, historyId: nextId }), at);
       } else {

@@ -53,6 +53,9 @@ export interface ProductTypesTable {
   period_months: number;
   created_at: string;
   updated_at: string;
+  /** lower(name_en) and lower(name_fr), read by text search (migration 0010); typesRepository writes them with the names. */
+  name_en_folded: string;
+  name_fr_folded: string;
 }
 
 export interface FreezersTable {
@@ -90,6 +93,9 @@ export interface ProductsTable {
   source_product_id: number | null;
   created_at: string;
   updated_at: string;
+  /** lower(name) and lower(description), read by text search and the sort by name (migration 0010); productsRepository writes them with the texts. */
+  name_folded: string;
+  description_folded: string;
 }
 
 export interface AuditLogTable {
@@ -175,11 +181,14 @@ export interface Database {
 export type UserRow = Selectable<UsersTable>;
 export type NewUserRow = Insertable<UsersTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
-export type ProductTypeRow = Selectable<ProductTypesTable>;
+/** The folded copies of a row's names are the repositories' business: rows as the rest of the code sees them leave them out. */
+export type TypeFoldedColumn = 'name_en_folded' | 'name_fr_folded';
+export type ProductFoldedColumn = 'name_folded' | 'description_folded';
+export type ProductTypeRow = Omit<Selectable<ProductTypesTable>, TypeFoldedColumn>;
 export type FreezerRow = Selectable<FreezersTable>;
-export type ProductRow = Selectable<ProductsTable>;
-export type NewProductRow = Insertable<ProductsTable>;
-export type ProductUpdate = Updateable<ProductsTable>;
+export type ProductRow = Omit<Selectable<ProductsTable>, ProductFoldedColumn>;
+/** Columns of a product to change, as values (the repository writes the folded copies of changed texts). */
+export type ProductUpdate = Partial<Omit<ProductRow, 'id'>>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type PhotoRow = Selectable<PhotosTable>;
 export type NewPhotoRow = Insertable<PhotosTable>;

@@ -505,6 +505,24 @@ describe('products: list', () => {
     expect(await names('  ')).toHaveLength(4);
   });
 
+  it('q and the sort by name follow a change of name or description', async () => {
+    const { api, freezer } = await setup();
+    const soup = await putIn(api, freezer.id, 1, { name: 'Pumpkin soup', description: 'From the garden' });
+    await putIn(api, freezer.id, 1, { name: 'Bread' });
+    const names = async (q: string) =>
+      (await api.get(`/api/v1/products?sort=name&q=${encodeURIComponent(q)}`)).body.items.map((p: any) => p.name);
+    expect((await api.patch(`/api/v1/products/${soup.id}`, { name: 'Écrasé de POIREAUX' })).status).toBe(200);
+    expect(await names('pumpkin')).toEqual([]);
+    expect(await names('écrasé de poireaux')).toEqual(['Écrasé de POIREAUX']);
+    expect(await names('garden')).toEqual(['Écrasé de POIREAUX']);
+    // "écrasé" sorts with the e's, after "Bread", not after every unaccented name
+    expect((await api.get('/api/v1/products?sort=name')).body.items.map((p: any) => p.name)).toEqual(['Bread', 'Écrasé de POIREAUX']);
+    expect((await api.patch(`/api/v1/products/${soup.id}`, { description: 'Du MARCHÉ' })).status).toBe(200);
+    expect(await names('garden')).toEqual([]);
+    expect(await names('marché')).toEqual(['Écrasé de POIREAUX']);
+    expect(await names('poireaux')).toEqual(['Écrasé de POIREAUX']);
+  });
+
   it('q treats LIKE wildcards % and _ literally', async () => {
     const { api, freezer } = await setup();
     await putIn(api, freezer.id, 1, { name: '100% beef' });

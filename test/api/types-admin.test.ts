@@ -115,6 +115,17 @@ describe('product types and account administration', () => {
       const product = await user.api.post('/api/v1/products', { name: 'Gnocchi', typeId: 44, freezerId: freezer, box: 1, quantity: 1, dateIn: '2026-01-31' });
       expect(product.status).toBe(201);
       expect(product.body).toMatchObject({ typeId: 44, typeName: 'gnocchi', periodMonths: 5 });
+
+      // search finds the product by its type's names as they are now, in either language
+      const found = async (q: string) => (await user.api.get(`/api/v1/products?q=${encodeURIComponent(q)}&status=all`)).body.items.map((p: any) => p.id);
+      expect(await found('QUENELLES')).toEqual([product.body.id]);
+      expect(await found('raviolis')).toEqual([]);
+      expect((await admin.api.patch('/api/v1/types/44', { nameFr: 'Pâtes FRAÎCHES' })).status).toBe(200);
+      expect(await found('quenelles')).toEqual([]);
+      expect(await found('pâtes fraîches')).toEqual([product.body.id]);
+      expect(await found('GNOCCHI')).toEqual([product.body.id]);
+      // and a type of the same name in another case is the same name
+      expect((await admin.api.post('/api/v1/types', { nameEn: 'Other', nameFr: 'PÂTES fraîches', periodMonths: 2 })).status).toBe(409);
     });
 
     it('refuses invalid types with 400 and unknown ids with 404', async () => {

@@ -8,6 +8,7 @@ import * as freezerTypeStats from './20261122_0006_freezer_type_stats.js';
 import * as postgresInstr from './20261123_0007_postgres_instr.js';
 import * as productsIndexes from './20261123_0008_products_indexes.js';
 import * as freezerTypeStatsClustered from './20261123_0009_freezer_type_stats_clustered.js';
+import * as foldedNames from './20261123_0010_folded_names.js';
 
 /** Append-only list of migrations, in order. Static imports keep them working from src (tests) and dist alike. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '20261123_0007_postgres_instr': postgresInstr,
   '20261123_0008_products_indexes': productsIndexes,
   '20261123_0009_freezer_type_stats_clustered': freezerTypeStatsClustered,
+  '20261123_0010_folded_names': foldedNames,
 };
 
 export const migrationProvider: MigrationProvider = {

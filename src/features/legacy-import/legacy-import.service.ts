@@ -9,6 +9,7 @@ import { addMonths, isCalendarDate, latestToday, nowIso, todayUtc } from '../../
 import { auditRepository } from '../audit/audit.repository.js';
 import { nextFreeSlot } from '../freezers/slots.js';
 import { productsRepository } from '../products/products.repository.js';
+import { typesRepository } from '../types/types.repository.js';
 import { normalizeEmail } from '../users/users.dto.js';
 import { parseDump } from './dump-parser.js';
 import {
@@ -170,11 +171,7 @@ export async function applyImport(trx: Trx, data: LegacyData): Promise<LegacyImp
   const createType = async (nameEn: string, nameFr: string, period: number): Promise<number> => {
     let fr = nameFr;
     for (let n = 2; byFr.has(key(fr)); n += 1) fr = clip(`${nameFr} (${n})`, LIMITS.typeName);
-    const row = await trx
-      .insertInto('product_types')
-      .values({ name_en: nameEn, name_fr: fr, period_months: period, created_at: now, updated_at: now })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const row = await typesRepository.create(trx, { name_en: nameEn, name_fr: fr, period_months: period, created_at: now, updated_at: now });
     byEn.set(key(nameEn), row.id);
     byFr.set(key(fr), row.id);
     typePeriod.set(row.id, period);

@@ -1,7 +1,7 @@
-import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Updateable } from 'kysely';
 import { prepareQuery, type PreparedQuery } from '../../db/prepared.js';
-import { containsNeedle, needleOf, rowCount } from '../../db/sql.js';
-import type { Database, ProductRow, ProductUpdate } from '../../db/types.js';
+import { containsFolded, foldCase, rowCount } from '../../db/sql.js';
+import type { Database, ProductFoldedColumn, ProductRow, ProductsTable, ProductUpdate } from '../../db/types.js';
 
 /** A product row with the names the API shows next to it. */
 export interface ProductView extends ProductRow {
@@ -42,14 +42,14 @@ export interface ProductFilter {
   offset: number;
 }
 
-type SortColumn = 'p.due_date' | 'p.date_in' | 'p.date_out' | 'p.name' | 'p.quantity' | 'p.freezer_id' | 'p.box' | 'p.slot' | 't.name_en';
+type SortColumn = 'p.due_date' | 'p.date_in' | 'p.date_out' | 'p.name_folded' | 'p.name' | 'p.quantity' | 'p.freezer_id' | 'p.box' | 'p.slot' | 't.name_en';
 
 const SORT_COLUMNS: Record<ProductSort, Array<SortColumn | RawBuilder<string>>> = {
   dueDate: ['p.due_date'],
   dateIn: ['p.date_in'],
   dateOut: ['p.date_out'],
   // Alphabetical for people: "apple" before "Banana" (a plain text sort puts every capital first).
-  name: [sql<string>`lower(${sql.ref('p.name')})`, 'p.name'],
+  name: ['p.name_folded', 'p.name'],
   quantity: ['p.quantity'],
   location: ['p.freezer_id', 'p.box', 'p.slot'],
   type: ['t.name_en'],
@@ -66,8 +66,28 @@ function visibleTo(db: Kysely<Database>, userId: number) {
 
 type Visible = ReturnType<typeof visibleTo>;
 
-function selectView<QB extends SelectQueryBuilder<any, any, any>>(query: QB) {
-  return query.selectAll('p').select(['t.name_en as type_name_en', 't.name_fr as type_name_fr', 'f.name as freezer_name']);
+/** The columns of a product row (the folded copies of its texts stay in the table). */
+const PRODUCT_COLUMNS = [
+  'p.id',
+  'p.user_id',
+  'p.freezer_id',
+  'p.type_id',
+  'p.name',
+  'p.description',
+  'p.box',
+  'p.slot',
+  'p.date_in',
+  'p.date_out',
+  'p.period_months',
+  'p.due_date',
+  'p.quantity',
+  'p.source_product_id',
+  'p.created_at',
+  'p.updated_at',
+] as const satisfies ReadonlyArray<`p.${keyof ProductRow}`>;
+
+function selectView(query: Visible) {
+  return query.select(PRODUCT_COLUMNS).select(['t.name_en as type_name_en', 't.name_fr as type_name_fr', 'f.name as freezer_name']);
 }
 
 /** The values a list query sends; which of them it uses depends on the filter's shape (see listQueries). */
@@ -78,7 +98,7 @@ type FilterValues = {
   box?: number;
   today: string;
   dueBy?: string;
-  /** The search text in lower case (needleOf). */
+  /** The search text in lower case (foldCase). */
   needle?: string;
   limit: number;
   offset: number;
@@ -99,9 +119,9 @@ function applyFilter(query: Visible, filter: ProductFilter, v: FilterValues): Vi
     // The type names are matched once per query (43 types), not once per product row.
     q = q.where((eb) =>
       eb.or([
-        containsNeedle('p.name', needle),
-        containsNeedle('p.description', needle),
-        eb('p.type_id', 'in', eb.selectFrom('product_types as st').select('st.id').where((inner) => inner.or([containsNeedle('st.name_en', needle), containsNeedle('st.name_fr', needle)]))),
+        containsFolded('p.name_folded', needle),
+        containsFolded('p.description_folded', needle),
+        eb('p.type_id', 'in', eb.selectFrom('product_types as st').select('st.id').where((inner) => inner.or([containsFolded('st.name_en_folded', needle), containsFolded('st.name_fr_folded', needle)]))),
       ]),
     );
   }
@@ -156,7 +176,7 @@ const insideAt = prepareQuery((db, p: { freezerId: number; box: number; slot: nu
   db.selectFrom('products').select('id').where('freezer_id', '=', p.freezerId).where('box', '=', p.box).where('slot', '=', p.slot).where('date_out', 'is', null),
 );
 
-const insertRow = prepareQuery((db, p: NewProduct) =>
+const insertRow = prepareQuery((db, p: NewProduct & Pick<ProductsTable, ProductFoldedColumn>) =>
   db
     .insertInto('products')
     .values({
@@ -175,6 +195,8 @@ const insertRow = prepareQuery((db, p: NewProduct) =>
       source_product_id: p.source_product_id,
       created_at: p.created_at,
       updated_at: p.updated_at,
+      name_folded: p.name_folded,
+      description_folded: p.description_folded,
     })
     .returning('id'),
 );
@@ -255,7 +277,7 @@ function updateOf(columns: string[]): PreparedQuery<Record<string, unknown>, unk
     query = prepareQuery((db, p: Record<string, unknown>) =>
       db
         .updateTable('products')
-        .set(Object.fromEntries(columns.map((column) => [column, p[column]])) as ProductUpdate)
+        .set(Object.fromEntries(columns.map((column) => [column, p[column]])) as Updateable<ProductsTable>)
         .where('id', '=', p['$id'] as number),
     );
     updates.set(key, query);
@@ -273,7 +295,7 @@ export const productsRepository = {
       box: filter.box,
       today: filter.today,
       dueBy: filter.dueBy,
-      needle: filter.q ? needleOf(filter.q) : undefined,
+      needle: filter.q ? foldCase(filter.q) : undefined,
       limit: filter.limit,
       offset: filter.offset,
     };
@@ -303,7 +325,7 @@ export const productsRepository = {
   },
 
   async insert(db: Kysely<Database>, row: NewProduct): Promise<number> {
-    const created = await insertRow.executeTakeFirst(db, row);
+    const created = await insertRow.executeTakeFirst(db, { ...row, name_folded: foldCase(row.name), description_folded: foldCase(row.description) });
     if (!created) throw new Error('insert into products returned no id');
     if (row.source_product_id === null) await adjustTypeCount(db, row.type_id, 1);
     await statsAdd.execute(db, { freezerId: row.freezer_id, typeId: row.type_id, counted: row.source_product_id === null ? 1 : 0, dateOut: row.date_out });
@@ -314,9 +336,13 @@ export const productsRepository = {
     const countsChange = changes.type_id !== undefined || changes.source_product_id !== undefined;
     const statsChange = countsChange || changes.freezer_id !== undefined || changes.date_out !== undefined;
     const before = statsChange ? await countedAs.executeTakeFirst(db, { id }) : undefined;
+    // A text changed changes its folded copy with it.
+    const stored: Record<string, unknown> = { ...changes };
+    if (changes.name !== undefined) stored.name_folded = foldCase(changes.name);
+    if (changes.description !== undefined) stored.description_folded = foldCase(changes.description);
     // Like Kysely's set(): a column given as undefined is left as it is.
-    const columns = Object.keys(changes).filter((column) => changes[column as keyof ProductUpdate] !== undefined);
-    if (columns.length > 0) await updateOf(columns).execute(db, { ...changes, $id: id });
+    const columns = Object.keys(stored).filter((column) => stored[column] !== undefined);
+    if (columns.length > 0) await updateOf(columns).execute(db, { ...stored, $id: id });
     if (before) {
       const typeAfter = (changes.type_id as number | undefined) ?? before.type_id;
       if (countsChange) {

@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Migrator, sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateToLatest, openDatabase, type Db } from '../../src/db/database.js';
+import { migrationProvider } from '../../src/db/migrations/index.js';
+import { createTestDatabase, TEST_DATABASE, type TestDatabase } from '../helpers.js';
+
+// Migration 0010 (folded copies of the searched names) on the suite's database: down, rows written
+// without the copies, up again; the copies of existing rows are their texts in lower case.
+
+let db: Db;
+let database: TestDatabase;
+let dir: string;
+beforeAll(async () => {
+  database = await createTestDatabase();
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-folded-'));
+  db =
+    TEST_DATABASE === 'postgres'
+      ? openDatabase({ kind: 'postgres', url: database.env.DATABASE_URL as string, poolMax: 3 })
+      : openDatabase({ kind: 'sqlite', file: path.join(dir, 'test.sqlite') });
+  await migrateToLatest(db);
+});
+afterAll(async () => {
+  await db.destroy();
+  await database.drop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function columnsOf(db: Kysely<any>, table: string): Promise<string[]> {
+  const tables = await db.introspection.getTables();
+  return (tables.find((t) => t.name === table)?.columns ?? []).map((c) => c.name);
+}
+
+describe('migration 0010: folded names', () => {
+  it('takes the copies away on the way down and makes them from the rows there on the way up', async () => {
+    const migrator = new Migrator({ db, provider: migrationProvider });
+    const down = await migrator.migrateTo('20261123_0009_freezer_type_stats_clustered');
+    expect(down.error).toBeUndefined();
+    expect(down.results?.map((r) => [r.migrationName, r.direction, r.status])).toEqual([['20261123_0010_folded_names', 'Down', 'Success']]);
+    expect(await columnsOf(db, 'products')).not.toContain('name_folded');
+    expect(await columnsOf(db, 'product_types')).not.toContain('name_fr_folded');
+
+    // Rows as a server of before the migration wrote them.
+    const at = '2026-11-23T00:00:00.000Z';
+    const any = db as Kysely<any>;
+    await any.updateTable('product_types').set({ name_fr: 'Épinards ÉTÉ' }).where('id', '=', 1).execute();
+    const user = await any.insertInto('users').values({ email: 'fold@example.com', password_hash: 'x', language: 'fr', role: 'user', created_at: at, updated_at: at }).returning('id').executeTakeFirstOrThrow();
+    const freezer = await any.insertInto('freezers').values({ name: 'Cave', box_count: 2, created_at: at, updated_at: at }).returning('id').executeTakeFirstOrThrow();
+    await any.insertInto('freezer_members').values({ freezer_id: freezer.id, user_id: user.id, role: 'owner', created_at: at }).execute();
+    const product = { user_id: user.id, freezer_id: freezer.id, type_id: 1, box: 1, date_in: '2026-11-01', date_out: null, period_months: 3, due_date: '2027-02-01', quantity: 1, source_product_id: null, created_at: at, updated_at: at };
+    await any
+      .insertInto('products')
+      .values([
+        { ...product, slot: 1, name: 'SOUPE de Noël', description: 'Crème ÉPAISSE' },
+        { ...product, slot: 2, name: 'plain', description: '' },
+      ])
+      .execute();
+
+    expect(await migrateToLatest(db)).toEqual(['20261123_0010_folded_names']);
+    const rows = await any.selectFrom('products').select(['name', 'name_folded', 'description_folded']).where('freezer_id', '=', freezer.id).orderBy('slot').execute();
+    expect(rows).toEqual([
+      { name: 'SOUPE de Noël', name_folded: 'soupe de noël', description_folded: 'crème épaisse' },
+      { name: 'plain', name_folded: 'plain', description_folded: '' },
+    ]);
+    const type = await any.selectFrom('product_types').select(['name_en', 'name_en_folded', 'name_fr_folded']).where('id', '=', 1).executeTakeFirstOrThrow();
+    expect(type.name_en_folded).toBe(type.name_en.toLowerCase());
+    expect(type.name_fr_folded).toBe('épinards été');
+    // Every other type too: nothing left at the column's default.
+    const empty = await any.selectFrom('product_types').select(sql<number>`count(*)`.as('n')).where('name_en_folded', '=', '').executeTakeFirstOrThrow();
+    expect(Number(empty.n)).toBe(0);
+  });
+});
