@@ -9,6 +9,7 @@ import * as postgresInstr from './20261123_0007_postgres_instr.js';
 import * as productsIndexes from './20261123_0008_products_indexes.js';
 import * as freezerTypeStatsClustered from './20261123_0009_freezer_type_stats_clustered.js';
 import * as foldedNames from './20261123_0010_folded_names.js';
+import * as auditLogIndexes from './20261123_0011_audit_log_indexes.js';
 
 /** Append-only list of migrations, in order. Static imports keep them working from src (tests) and dist alike. */
 const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '20261123_0008_products_indexes': productsIndexes,
   '20261123_0009_freezer_type_stats_clustered': freezerTypeStatsClustered,
   '20261123_0010_folded_names': foldedNames,
+  '20261123_0011_audit_log_indexes': auditLogIndexes,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -7,8 +7,9 @@ import { migrateToLatest, openDatabase, type Db } from '../../src/db/database.js
 import { migrationProvider } from '../../src/db/migrations/index.js';
 import { createTestDatabase, TEST_DATABASE, type TestDatabase } from '../helpers.js';
 
-// Migration 0010 (folded copies of the searched names) on the suite's database: down, rows written
-// without the copies, up again; the copies of existing rows are their texts in lower case.
+// Migrations that change what is there already, on the suite's database (SQLite, or PostgreSQL with
+// FM_TEST_DATABASE=postgres): 0010 (folded copies of the searched names) down, rows written without the
+// copies, up again, and the copies of existing rows are their texts in lower case; 0011's indexes.
 
 let db: Db;
 let database: TestDatabase;
@@ -38,7 +39,10 @@ describe('migration 0010: folded names', () => {
     const migrator = new Migrator({ db, provider: migrationProvider });
     const down = await migrator.migrateTo('20261123_0009_freezer_type_stats_clustered');
     expect(down.error).toBeUndefined();
-    expect(down.results?.map((r) => [r.migrationName, r.direction, r.status])).toEqual([['20261123_0010_folded_names', 'Down', 'Success']]);
+    expect(down.results?.map((r) => [r.migrationName, r.direction, r.status])).toEqual([
+      ['20261123_0011_audit_log_indexes', 'Down', 'Success'],
+      ['20261123_0010_folded_names', 'Down', 'Success'],
+    ]);
     expect(await columnsOf(db, 'products')).not.toContain('name_folded');
     expect(await columnsOf(db, 'product_types')).not.toContain('name_fr_folded');
 
@@ -58,7 +62,7 @@ describe('migration 0010: folded names', () => {
       ])
       .execute();
 
-    expect(await migrateToLatest(db)).toEqual(['20261123_0010_folded_names']);
+    expect(await migrateToLatest(db)).toEqual(['20261123_0010_folded_names', '20261123_0011_audit_log_indexes']);
     const rows = await any.selectFrom('products').select(['name', 'name_folded', 'description_folded']).where('freezer_id', '=', freezer.id).orderBy('slot').execute();
     expect(rows).toEqual([
       { name: 'SOUPE de Noël', name_folded: 'soupe de noël', description_folded: 'crème épaisse' },
@@ -70,5 +74,24 @@ describe('migration 0010: folded names', () => {
     // Every other type too: nothing left at the column's default.
     const empty = await any.selectFrom('product_types').select(sql<number>`count(*)`.as('n')).where('name_en_folded', '=', '').executeTakeFirstOrThrow();
     expect(Number(empty.n)).toBe(0);
+  });
+});
+
+async function indexesOf(db: Kysely<any>, table: string): Promise<string[]> {
+  const rows =
+    TEST_DATABASE === 'postgres'
+      ? await sql<{ name: string }>`select indexname as name from pg_indexes where tablename = ${table} and indexname not like '%_pkey'`.execute(db)
+      : await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = ${table} and sql is not null`.execute(db);
+  return rows.rows.map((r) => r.name).sort();
+}
+
+describe('migration 0011: audit log indexes', () => {
+  it('keeps the index by user (the administrators filter by user) and drops the one by date nothing reads, and back', async () => {
+    expect(await indexesOf(db, 'audit_log')).toEqual(['audit_log_user_idx']);
+    const migrator = new Migrator({ db, provider: migrationProvider });
+    expect((await migrator.migrateDown()).error).toBeUndefined();
+    expect(await indexesOf(db, 'audit_log')).toEqual(['audit_log_created_idx', 'audit_log_user_idx']);
+    expect(await migrateToLatest(db)).toEqual(['20261123_0011_audit_log_indexes']);
+    expect(await indexesOf(db, 'audit_log')).toEqual(['audit_log_user_idx']);
   });
 });
