@@ -36,21 +36,23 @@ function cpuPerRequest(before: MemorySample, after: MemorySample, result: LoadRe
   return requests > 0 ? Math.round(((after.cpuMicros - before.cpuMicros) / 1000 / requests) * 1000) / 1000 : undefined;
 }
 
-async function ceilingRun(options: BenchOptions, runDir: string, maxSeconds: number): Promise<{ result: LoadResult; cpuMsPerRequest: number | undefined }> {
-  const ceiling = await startChild('ceiling-child.js', { name: 'ceiling', env: {}, logFile: path.join(runDir, 'ceiling.log'), maxSeconds });
-  try {
-    const next = (): RequestSpec => ({ method: 'GET', path: '/' });
-    if (options.warmup > 0) await runLoad({ url: ceiling.url, connections: options.connections, duration: options.warmup, next });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const before = await ceiling.sample();
-    const result = await runLoad({ url: ceiling.url, connections: options.connections, duration: options.duration, next });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const after = await ceiling.sample();
-    return { result, cpuMsPerRequest: cpuPerRequest(before, after, result) };
-  } finally {
-    await ceiling.stop();
-  }
+/** The ceiling loaded like a scenario: `warmup` seconds unrecorded, then `duration` seconds measured. */
+async function ceilingRun(ceiling: Child, options: BenchOptions, warmup: number, duration: number): Promise<{ result: LoadResult; cpuMsPerRequest: number | undefined }> {
+  const next = (): RequestSpec => ({ method: 'GET', path: '/' });
+  if (warmup > 0) await runLoad({ url: ceiling.url, connections: options.connections, duration: warmup, next });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const before = await ceiling.sample();
+  const result = await runLoad({ url: ceiling.url, connections: options.connections, duration, next });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const after = await ceiling.sample();
+  return { result, cpuMsPerRequest: cpuPerRequest(before, after, result) };
 }
+
+/**
+ * The ceiling measured again just before a scenario, which is compared with it: this host's speed moves by
+ * up to a third within minutes, so a ceiling measured a few minutes earlier misjudges a scenario by as much.
+ */
+const nearbyCeilingSeconds = (options: BenchOptions) => Math.max(3, Math.round(options.duration / 2));
 
 /**
  * --database postgres: the dataset's PostgreSQL copy (made once per dataset) and a fresh copy of that for
@@ -76,7 +78,7 @@ async function startApp(runDir: string, maxSeconds: number, memoryIntervalMs: nu
 
 const serialSeconds = (options: BenchOptions) => Math.min(3, Math.max(2, options.duration / 4));
 
-async function runScenario(scenario: Scenario, app: Child, options: BenchOptions, ceilingRps: number): Promise<ScenarioReport> {
+async function runScenario(scenario: Scenario, app: Child, ceiling: Child, options: BenchOptions): Promise<ScenarioReport> {
   const base: ScenarioReport = { name: scenario.name, kind: scenario.kind, description: scenario.description, target: targetText(scenario.kind) };
   const skip = scenario.prepare ? await scenario.prepare() : undefined;
   if (skip) {
@@ -88,6 +90,7 @@ async function runScenario(scenario: Scenario, app: Child, options: BenchOptions
   await settle(app.url);
   const serial = await runLoad({ url: app.url, connections: 1, duration: serialSeconds(options), next });
   await settle(app.url);
+  const ceilingRps = (await ceilingRun(ceiling, options, 1, nearbyCeilingSeconds(options))).result.okRps;
   const cpuBefore = await app.sample();
   const result = await runLoad({ url: app.url, connections: options.connections, duration: options.duration, next });
   await settle(app.url);
@@ -97,12 +100,13 @@ async function runScenario(scenario: Scenario, app: Child, options: BenchOptions
   const met = meetsTarget(scenario.kind, result, ceilingRps);
   const rss = lastRssMiB(app);
   say(
-    `  ${scenario.name}: ${result.okRps} req/s (${round(ceilingRatio * 100)} % of ceiling), p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, 1-conn p50 ${serial.latency.p50} ms, server CPU ${cpuMs} ms/req, errors ${result.errors}${result.errors ? ` ${JSON.stringify(result.statusCodes)}` : ''}`,
+    `  ${scenario.name}: ${result.okRps} req/s (${round(ceilingRatio * 100)} % of the ceiling's ${ceilingRps} just before), p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, 1-conn p50 ${serial.latency.p50} ms, server CPU ${cpuMs} ms/req, errors ${result.errors}${result.errors ? ` ${JSON.stringify(result.statusCodes)}` : ''}`,
   );
   return {
     ...base,
     result,
     serial: { p50: serial.latency.p50, p99: serial.latency.p99, rps: serial.okRps },
+    ceilingRps,
     ceilingRatio: round(ceilingRatio, 4),
     ...(met === undefined ? {} : { met }),
     ...(rss === undefined ? {} : { serverRssMiB: rss }),
@@ -134,38 +138,41 @@ async function benchmark(options: BenchOptions): Promise<void> {
   const unknown = options.only.filter((name) => !all.some((s) => s.name === name));
   if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; there are: ${all.map((s) => s.name).join(', ')}`);
   const scenarios = options.only.length ? all.filter((s) => options.only.includes(s.name)) : all;
-  const perScenario = options.warmup + options.duration + serialSeconds(options) + 60;
+  const perScenario = options.warmup + options.duration + serialSeconds(options) + 1 + nearbyCeilingSeconds(options) + 60;
   const maxSeconds = 300 + 2 * (2 * (options.warmup + options.duration) + scenarios.length * perScenario);
 
   say(`machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node.js ${machine.node}, load average ${machine.loadAverageAtStart}`);
   say(`ceiling: bare node:http, ${options.connections} connections, ${options.duration} s`);
-  const ceilingBefore = await ceilingRun(options, runDir, maxSeconds);
-  const before = ceilingBefore.result;
-  say(`  ${before.okRps} req/s, p50 ${before.latency.p50} ms, p99 ${before.latency.p99} ms, server CPU ${ceilingBefore.cpuMsPerRequest} ms/req`);
-
+  // One ceiling process for the whole run, idle while the scenarios load the application.
+  const ceiling = await startChild('ceiling-child.js', { name: 'ceiling', env: {}, logFile: path.join(runDir, 'ceiling.log'), maxSeconds });
   const reports: ScenarioReport[] = [];
-  const app = await startApp(runDir, maxSeconds, 2000, options.profile, databaseUrl);
-  ctx.url = app.url;
-  say(`application: pid ${app.pid} on ${app.url}, database ${databaseUrl ? redactDatabaseUrl(databaseUrl) : ctx.databaseFile}`);
+  let ceilingBefore: Awaited<ReturnType<typeof ceilingRun>>;
+  let ceilingAfter: Awaited<ReturnType<typeof ceilingRun>>;
   try {
-    for (const scenario of scenarios) reports.push(await runScenario(scenario, app, options, before.okRps));
-  } finally {
-    await app.stop();
-  }
-  if (options.profile) say(`CPU profile of the application: ${path.join(runDir, 'profiles')}`);
+    ceilingBefore = await ceilingRun(ceiling, options, options.warmup, options.duration);
+    const before = ceilingBefore.result;
+    say(`  ${before.okRps} req/s, p50 ${before.latency.p50} ms, p99 ${before.latency.p99} ms, server CPU ${ceilingBefore.cpuMsPerRequest} ms/req`);
 
-  say('ceiling again (the machine may have changed meanwhile)');
-  const ceilingAfter = await ceilingRun(options, runDir, maxSeconds);
+    const app = await startApp(runDir, maxSeconds, 2000, options.profile, databaseUrl);
+    ctx.url = app.url;
+    say(`application: pid ${app.pid} on ${app.url}, database ${databaseUrl ? redactDatabaseUrl(databaseUrl) : ctx.databaseFile}`);
+    try {
+      for (const scenario of scenarios) reports.push(await runScenario(scenario, app, ceiling, options));
+    } finally {
+      await app.stop();
+    }
+    if (options.profile) say(`CPU profile of the application: ${path.join(runDir, 'profiles')}`);
+
+    say('ceiling again (the machine may have changed meanwhile)');
+    ceilingAfter = await ceilingRun(ceiling, options, options.warmup, options.duration);
+    say(`  ${ceilingAfter.result.okRps} req/s, server CPU ${ceilingAfter.cpuMsPerRequest} ms/req`);
+  } finally {
+    await ceiling.stop();
+  }
+  const before = ceilingBefore.result;
   const after = ceilingAfter.result;
-  say(`  ${after.okRps} req/s, server CPU ${ceilingAfter.cpuMsPerRequest} ms/req`);
   const ceilingCpu = [ceilingBefore.cpuMsPerRequest, ceilingAfter.cpuMsPerRequest].filter((v): v is number => v !== undefined);
   const ceilingRps = round((before.okRps + after.okRps) / 2);
-  for (const report of reports) {
-    if (!report.result) continue;
-    report.ceilingRatio = round(report.result.okRps / ceilingRps, 4);
-    const met = meetsTarget(report.kind, report.result, ceilingRps);
-    if (met !== undefined) report.met = met;
-  }
 
   const notes = [
     ...noiseNotes(machine, { before, after }),
