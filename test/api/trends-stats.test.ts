@@ -104,6 +104,17 @@ describe('per-freezer type statistics behind personal trends', () => {
       }
       if (step % 20 === 19) await expectStatsMatchProducts();
     }
+    // Whole take-outs of one freezer and type, the later date first: the pair's latest date out stays the later one.
+    const pair = await newFreezer(owner.api, 'Chest', 2);
+    const first = await putIn(owner.api, pair.id, 1, { typeId: 7, quantity: 1, dateIn: daysFromToday(-60) });
+    const second = await putIn(owner.api, pair.id, 1, { typeId: 7, quantity: 2, dateIn: daysFromToday(-60) });
+    expect((await owner.api.post(`/api/v1/products/${first.id}/take-out`, { date: daysFromToday(-2) })).status).toBe(200);
+    await expectStatsMatchProducts();
+    expect((await owner.api.post(`/api/v1/products/${second.id}/take-out`, { date: daysFromToday(-5) })).status).toBe(200);
+    await expectStatsMatchProducts();
+    const latest = await server.app.db.selectFrom('freezer_type_stats').select('latest').where('freezer_id', '=', pair.id).where('type_id', '=', 7).executeTakeFirst();
+    expect(latest?.latest).toBe(daysFromToday(-2));
+
     // A product edited to have been taken out earlier, then put back inside.
     const edited = inside[0]!;
     const editor = (await owner.api.get(`/api/v1/products/${edited}`)).status === 200 ? owner.api : member.api;

@@ -201,7 +201,21 @@ const insertRow = prepareQuery((db, p: NewProduct & Pick<ProductsTable, ProductF
     .returning('id'),
 );
 
-const countedAs = prepareQuery((db, p: { id: number }) => db.selectFrom('products').select(['freezer_id', 'type_id', 'source_product_id']).where('id', '=', p.id));
+const countedAs = prepareQuery((db, p: { id: number }) => db.selectFrom('products').select(['freezer_id', 'type_id', 'source_product_id', 'date_out']).where('id', '=', p.id));
+
+/**
+ * A product of this (freezer, type) pair that was inside went out on this date: the pair keeps its rows and
+ * products, and its latest date out becomes this one if later. What recounting the pair would give, without
+ * reading its rows (the common take-out; anything else is recounted).
+ */
+const statsTakenOut = prepareQuery((db, p: { freezerId: number; typeId: number; dateOut: string }) =>
+  db
+    .updateTable('freezer_type_stats')
+    .set({ latest: p.dateOut })
+    .where('freezer_id', '=', p.freezerId)
+    .where('type_id', '=', p.typeId)
+    .where((eb) => eb.or([eb('latest', 'is', null), eb('latest', '<', p.dateOut)])),
+);
 
 /** A new product row in freezer_type_stats: one more row, one more product unless a history row, a later take-out maybe. */
 const statsAdd = prepareQuery((db, p: { freezerId: number; typeId: number; counted: number; dateOut: string | null }) =>
@@ -350,7 +364,10 @@ export const productsRepository = {
         if (before.source_product_id === null) await adjustTypeCount(db, before.type_id, -1);
         if (countedAfter) await adjustTypeCount(db, typeAfter, 1);
       }
-      await recountStats(db, [before, { freezer_id: (changes.freezer_id as number | undefined) ?? before.freezer_id, type_id: typeAfter }]);
+      const freezerAfter = (changes.freezer_id as number | undefined) ?? before.freezer_id;
+      const takenOut = before.date_out === null && typeof changes.date_out === 'string' && !countsChange && freezerAfter === before.freezer_id;
+      if (takenOut) await statsTakenOut.execute(db, { freezerId: freezerAfter, typeId: typeAfter, dateOut: changes.date_out as string });
+      else await recountStats(db, [before, { freezer_id: freezerAfter, type_id: typeAfter }]);
     }
   },
 
