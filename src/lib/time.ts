@@ -17,27 +17,39 @@ export function utcDate(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * The UTC calendar date of the clock moved by `offsetMs`, kept for the day it spans: most requests ask for
+ * today (and writes for the latest today), and working a date out costs a Date and a string each time.
+ */
+function dayOfClock(offsetMs: number): () => string {
+  let day = { date: '', from: 0, until: 0 };
+  return () => {
+    const ms = Date.now() + offsetMs;
+    // Both bounds: the clock can be set back (or a test's fake clock moved) as well as go forward.
+    if (ms < day.from || ms >= day.until) {
+      const from = ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS);
+      day = { date: utcDate(new Date(ms)), from, until: from + DAY_MS };
+    }
+    return day.date;
+  };
+}
+
+const UTC_PLUS_14 = 14 * 3600 * 1000;
+const today = dayOfClock(0);
+const latest = dayOfClock(UTC_PLUS_14);
+
+export function todayUtc(now?: Date): string {
+  return now ? utcDate(now) : today();
+}
+
 /**
  * The latest calendar date that is "today" somewhere on Earth (UTC+14). A date after it is in the
  * future for everybody, so a household in New Zealand is never told its today is in the future.
  */
-export function latestToday(now: Date = new Date()): string {
-  return utcDate(new Date(now.getTime() + 14 * 3600 * 1000));
-}
-
-const DAY_MS = 86_400_000;
-/** The UTC day last asked for and the instants it spans, [from, until): most requests ask for today. */
-let currentDay = { date: '', from: 0, until: 0 };
-
-export function todayUtc(now?: Date): string {
-  if (now) return utcDate(now);
-  const ms = Date.now();
-  // Both bounds: the clock can be set back (or a test's fake clock moved) as well as go forward.
-  if (ms < currentDay.from || ms >= currentDay.until) {
-    const from = ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS);
-    currentDay = { date: utcDate(new Date(ms)), from, until: from + DAY_MS };
-  }
-  return currentDay.date;
+export function latestToday(now?: Date): string {
+  return now ? utcDate(new Date(now.getTime() + UTC_PLUS_14)) : latest();
 }
 
 /** Adds months to a calendar date; the day is clamped to the month's end (2018-01-31 + 1 = 2018-02-28). */

@@ -106,6 +106,17 @@ describe('dates', () => {
       expect(todayUtc()).toBe('1970-01-01');
     });
 
+    it('the latest today on Earth moves on at 10:00 UTC, and back with the clock', () => {
+      vi.useFakeTimers();
+      vi.setSystemTime(new Date('2026-03-01T09:59:59.999Z'));
+      expect(latestToday()).toBe('2026-03-01');
+      vi.setSystemTime(new Date('2026-03-01T10:00:00.000Z'));
+      expect(latestToday()).toBe('2026-03-02');
+      vi.setSystemTime(new Date('2026-03-01T09:00:00Z'));
+      expect(latestToday()).toBe('2026-03-01');
+      expect(todayUtc()).toBe('2026-03-01');
+    });
+
     it('answers for the instant given, whatever day was kept', () => {
       expect(todayUtc(new Date('2018-05-04T10:00:00Z'))).toBe('2018-05-04');
       expect(todayUtc()).toBe(new Date().toISOString().slice(0, 10));
