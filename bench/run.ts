@@ -49,8 +49,9 @@ async function ceilingRun(ceiling: Child, options: BenchOptions, warmup: number,
 }
 
 /**
- * The ceiling measured again just before a scenario, which is compared with it: this host's speed moves by
- * up to a third within minutes, so a ceiling measured a few minutes earlier misjudges a scenario by as much.
+ * The ceiling measured again just before and just after a scenario, which is compared with their mean: this
+ * host's speed moves by up to a third within minutes, so a ceiling measured a few minutes earlier misjudges a
+ * scenario by as much, and one short sample can itself land on a slow moment.
  */
 const nearbyCeilingSeconds = (options: BenchOptions) => Math.max(3, Math.round(options.duration / 2));
 
@@ -90,17 +91,19 @@ async function runScenario(scenario: Scenario, app: Child, ceiling: Child, optio
   await settle(app.url);
   const serial = await runLoad({ url: app.url, connections: 1, duration: serialSeconds(options), next });
   await settle(app.url);
-  const ceilingRps = (await ceilingRun(ceiling, options, 1, nearbyCeilingSeconds(options))).result.okRps;
+  const ceilingBefore = (await ceilingRun(ceiling, options, 1, nearbyCeilingSeconds(options))).result.okRps;
   const cpuBefore = await app.sample();
   const result = await runLoad({ url: app.url, connections: options.connections, duration: options.duration, next });
   await settle(app.url);
   const cpuAfter = await app.sample();
   const cpuMs = cpuPerRequest(cpuBefore, cpuAfter, result);
+  const ceilingAfter = (await ceilingRun(ceiling, options, 1, nearbyCeilingSeconds(options))).result.okRps;
+  const ceilingRps = round((ceilingBefore + ceilingAfter) / 2);
   const ceilingRatio = ceilingRps > 0 ? result.okRps / ceilingRps : 0;
   const met = meetsTarget(scenario.kind, result, ceilingRps);
   const rss = lastRssMiB(app);
   say(
-    `  ${scenario.name}: ${result.okRps} req/s (${round(ceilingRatio * 100)} % of the ceiling's ${ceilingRps} just before), p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, 1-conn p50 ${serial.latency.p50} ms, server CPU ${cpuMs} ms/req, errors ${result.errors}${result.errors ? ` ${JSON.stringify(result.statusCodes)}` : ''}`,
+    `  ${scenario.name}: ${result.okRps} req/s (${round(ceilingRatio * 100)} % of the ceiling's ${ceilingRps} around it), p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, 1-conn p50 ${serial.latency.p50} ms, server CPU ${cpuMs} ms/req, errors ${result.errors}${result.errors ? ` ${JSON.stringify(result.statusCodes)}` : ''}`,
   );
   return {
     ...base,
@@ -138,7 +141,7 @@ async function benchmark(options: BenchOptions): Promise<void> {
   const unknown = options.only.filter((name) => !all.some((s) => s.name === name));
   if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; there are: ${all.map((s) => s.name).join(', ')}`);
   const scenarios = options.only.length ? all.filter((s) => options.only.includes(s.name)) : all;
-  const perScenario = options.warmup + options.duration + serialSeconds(options) + 1 + nearbyCeilingSeconds(options) + 60;
+  const perScenario = options.warmup + options.duration + serialSeconds(options) + 2 * (1 + nearbyCeilingSeconds(options)) + 60;
   const maxSeconds = 300 + 2 * (2 * (options.warmup + options.duration) + scenarios.length * perScenario);
 
   say(`machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node.js ${machine.node}, load average ${machine.loadAverageAtStart}`);

@@ -14,7 +14,7 @@ export interface ScenarioReport {
   result?: LoadResult;
   /** One connection, one request at a time: the time a request takes with no queue. */
   serial?: { p50: number; p99: number; rps: number };
-  /** The ceiling's answers per second, measured just before this scenario (the host's speed drifts). */
+  /** The ceiling's answers per second around this scenario: the mean of a run just before and one just after (the host's speed drifts). */
   ceilingRps?: number;
   /** okRps / ceilingRps. */
   ceilingRatio?: number;
@@ -50,7 +50,7 @@ export function machineLine(machine: MachineInfo): string {
 
 export function scenarioTable(report: BenchReport): string {
   const lines = [
-    '| scenario | kind | req/s (2xx) | ceiling just before, req/s | % of ceiling | p50 ms | p99 ms | p50 ms, 1 conn | server CPU ms/req | errors | target | met |',
+    '| scenario | kind | req/s (2xx) | ceiling around it, req/s | % of ceiling | p50 ms | p99 ms | p50 ms, 1 conn | server CPU ms/req | errors | target | met |',
     '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|:-:|',
     `| ceiling (bare node:http), first and last runs | — | ${n(report.ceiling.rps)} | | 100 % | ${ms(report.ceiling.before.latency.p50)} | ${ms(report.ceiling.before.latency.p99)} | — | ${report.ceiling.cpuMsPerRequest === undefined ? '—' : cpu(report.ceiling.cpuMsPerRequest)} | ${report.ceiling.before.errors + report.ceiling.after.errors} | — | — |`,
   ];
@@ -76,7 +76,7 @@ export function markdown(report: BenchReport): string {
     `- Machine: ${machineLine(report.machine)}.`,
     `- Dataset: ${n(c.users)} users, ${n(c.freezers)} freezers, ${n(c.products)} product rows (${n(c.inside)} inside, ${n(c.partialTakeOutRows)} partial take-out rows), ${n(c.auditRows)} audit rows; ${report.dataset.reused ? 'reused' : `generated in ${report.dataset.generationSeconds} s`}.`,
     `- Run: ${o.duration} s measured per scenario after ${o.warmup} s of warm-up, ${o.connections} connections (autocannon in the parent process, the server in a child process), ${o.database === 'postgres' ? 'PostgreSQL on the same machine (a pool of 10 connections)' : 'SQLite on local disk'}.`,
-    `- Ceiling: bare \`node:http\` answering a fixed JSON body: ${n(report.ceiling.before.okRps)} req/s before the scenarios, ${n(report.ceiling.after.okRps)} after (mean ${n(report.ceiling.rps)}). Each scenario is compared with the ceiling measured again just before it (its own column; 1 s of warm-up, then half a scenario's duration, at least 3 s): this host's speed moves by up to a third within minutes.`,
+    `- Ceiling: bare \`node:http\` answering a fixed JSON body: ${n(report.ceiling.before.okRps)} req/s before the scenarios, ${n(report.ceiling.after.okRps)} after (mean ${n(report.ceiling.rps)}). Each scenario is compared with the ceiling measured again just before and just after it (the mean, in its own column; each 1 s of warm-up, then half a scenario's duration, at least 3 s): this host's speed moves by up to a third within minutes.`,
     '- "server CPU ms/req": CPU time (user + system) the server process spent per answer during the measured run; it hardly depends on how busy the machine is, and 1000 / it is the rate one dedicated core would reach.',
     '',
     scenarioTable(report),
