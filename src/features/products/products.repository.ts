@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder, type Updateable } from 'kysely';
+import { sql, type Kysely, type Updateable } from 'kysely';
 import { prepareQuery, type PreparedQuery } from '../../db/prepared.js';
 import { containsFolded, foldCase, rowCount } from '../../db/sql.js';
 import type { Database, ProductFoldedColumn, ProductRow, ProductsTable, ProductUpdate } from '../../db/types.js';
@@ -44,7 +44,7 @@ export interface ProductFilter {
 
 type SortColumn = 'p.due_date' | 'p.date_in' | 'p.date_out' | 'p.name_folded' | 'p.name' | 'p.quantity' | 'p.freezer_id' | 'p.box' | 'p.slot' | 't.name_en';
 
-const SORT_COLUMNS: Record<ProductSort, Array<SortColumn | RawBuilder<string>>> = {
+const SORT_COLUMNS: Record<ProductSort, SortColumn[]> = {
   dueDate: ['p.due_date'],
   dateIn: ['p.date_in'],
   dateOut: ['p.date_out'],
