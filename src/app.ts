@@ -187,7 +187,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (metricsOn) registerMetrics(app, metrics, { token: config.metrics.token, ...(options.metricsText ? { text: options.metricsText } : {}) });
 
   registerValidators(app);
-  registerErrorHandling(app, config.bodyLimit);
+  const notFound = registerErrorHandling(app, config.bodyLimit);
   // JSON only: a text/plain body on a JSON route is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
   registerJsonBody(app);
@@ -290,6 +290,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       registerCors(api, API_CORS);
       if (config.rateLimitPerMinute > 0) await api.register(rateLimit, { max: config.rateLimitPerMinute, timeWindow: 60_000, ...rateLimitStore('api:minute') });
       if (config.rateLimitPerDay > 0) await api.register(rateLimit, { max: config.rateLimitPerDay, timeWindow: 86_400_000, ...rateLimitStore('api:day') });
+      // The scope's own 404s and 405s: its hooks (CORS) run for them too, so a page can read them.
+      api.setNotFoundHandler(notFound);
       registerAuth(api);
       api.addHook('preValidation', async (request) => {
         if (request.body === undefined && request.routeOptions.config?.optionalBody) request.body = {};

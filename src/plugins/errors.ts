@@ -92,7 +92,14 @@ function toProblem(error: FastifyError | AppError | Error, request: FastifyReque
  * One error handler for the whole app: domain and validation errors become problem+json with the
  * right 4xx; anything unexpected is logged with the request id and answered as a generic 500.
  */
-export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+/** What answers a request no route matched: 405 for a known path and another method, else 404. */
+export type NotFoundHandler = (request: FastifyRequest, reply: FastifyReply) => unknown;
+
+/**
+ * The error and not-found handlers of the app. Returns the not-found handler, for a prefixed scope whose
+ * own onRequest hooks (CORS) should apply to its 404s and 405s too: `scope.setNotFoundHandler(it)`.
+ */
+export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): NotFoundHandler {
   // A second router that only knows paths, to tell "wrong method" (405) from "no such route" (404).
   const paths = FindMyWay();
   // Routes that render their own problems also own the 404/405 answers of the paths under their prefix.
@@ -131,7 +138,7 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     return reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(p);
   });
 
-  app.setNotFoundHandler((request, reply) => {
+  const notFound: NotFoundHandler = (request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
     // A match needs every parameter: '/add_product/' has no route at all (the main router trims the slash).
     const matches = (method: string) => {
@@ -154,7 +161,9 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     const p = problem(requestLanguage(request), 404, 'route-not-found', params);
     if (owner) return owner.render(request, reply, p, new AppError(404, 'route-not-found', params));
     return reply.code(404).type(PROBLEM_CONTENT_TYPE).send(p);
-  });
+  };
+  app.setNotFoundHandler(notFound);
+  return notFound;
 }
 
 /**

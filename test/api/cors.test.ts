@@ -23,6 +23,7 @@ describe('CORS of /api/v1', () => {
     for (const [path, headers, status] of [
       ['/api/v1/types', { authorization: `Bearer ${token}` }, 200],
       ['/api/v1/types', {}, 401],
+      ['/api/v1/no-such-route', { authorization: `Bearer ${token}` }, 404],
     ] as const) {
       const res = await fetch(`${server.url}${path}`, { headers: { origin, ...headers } });
       expect(res.status, path).toBe(status);
@@ -51,6 +52,14 @@ describe('CORS of /api/v1', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 4; i += 1) statuses.push((await fetch(`${server.url}/api/v1/types`, { headers: { authorization: `Bearer ${token}` } })).status);
     expect(statuses).toContain(429);
+  });
+
+  it('lets a page read a 405 too, with the methods the path allows', async () => {
+    const res = await fetch(`${server.url}/api/v1/types/1`, { method: 'POST', headers: { origin, authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toContain('GET');
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
 
   it('a preflight that asks for no header is told none', async () => {

@@ -52,13 +52,17 @@ describe('GET /metrics behind METRICS_TOKEN', () => {
     expect((await request(server.url, 'GET', `/types/${user.token}`)).status).toBe(200);
     expect((await request(server.url, 'GET', `/freezers/${legacyToken}`)).status).toBe(400);
     expect((await request(server.url, 'GET', `/no/such/route/${user.token}?token=${legacyToken}`)).status).toBe(404);
+    // Under /api/v1 too, whose scope answers its own 404s and 405s.
+    expect((await request(server.url, 'GET', `/api/v1/no-such-route/${user.token}`)).status).toBe(404);
+    expect((await request(server.url, 'DELETE', `/api/v1/types`, { headers: { authorization: `Bearer ${user.token}` } })).status).toBe(405);
     const text = (await metrics(`Bearer ${TOKEN}`)).text;
     expect(text).not.toContain(user.token);
     expect(text).not.toContain(legacyToken);
     expect(text).not.toMatch(/fm_[A-Za-z0-9_-]{20,}/);
     expect(sample(text, 'freezer_http_requests_total', { route: '/types/:token', status_class: '2xx' })).toBe(1);
     expect(sample(text, 'freezer_http_requests_total', { route: '/freezers/:token', status_class: '4xx' })).toBe(1);
-    expect(sample(text, 'freezer_http_requests_total', { route: 'unmatched', status_class: '4xx' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'freezer_http_requests_total', { method: 'GET', route: 'unmatched', status_class: '4xx' })).toBeGreaterThanOrEqual(2);
+    expect(sample(text, 'freezer_http_requests_total', { method: 'DELETE', route: 'unmatched', status_class: '4xx' })).toBe(1);
   });
 
   it('counts cache hits and misses of the photo search', async () => {
