@@ -13,7 +13,7 @@ import { isPostgres } from '../src/db/database.js';
 import { dropPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from './redis-helpers.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
-export { TEST_DATABASE, createTestDatabase, type TestDatabase } from './test-database.js';
+export { TEST_DATABASE, createTestDatabase, openTestDatabase, type TestDatabase } from './test-database.js';
 
 /** The database environment of each running server's data directory, for instances that share it. */
 const databasesByDataDir = new Map<string, Record<string, string>>();

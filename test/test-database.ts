@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
-import { migrateToLatest, openDatabase } from '../src/db/database.js';
+import { migrateToLatest, openDatabase, type Db } from '../src/db/database.js';
 
 /**
  * Which database the suite runs on: FM_TEST_DATABASE=postgres runs every server on a PostgreSQL database
@@ -90,6 +93,28 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
     env: { DATABASE_URL: urlOf(name), DATABASE_POOL_MAX: TEST_POOL_MAX },
     drop: async () => {
       await adminPool().query(`drop database if exists ${ident(name)} with (force)`);
+    },
+  };
+}
+
+/**
+ * A handle on a fresh, migrated database of the suite's kind, for tests of the data layer without a server:
+ * a SQLite file in a temporary directory, or a PostgreSQL database of its own. close() removes it.
+ */
+export async function openTestDatabase(tag: string): Promise<{ db: Db; close(): Promise<void> }> {
+  const database = await createTestDatabase();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `fm-${tag}-`));
+  const db =
+    TEST_DATABASE === 'postgres'
+      ? openDatabase({ kind: 'postgres', url: database.env.DATABASE_URL as string, poolMax: 3 })
+      : openDatabase({ kind: 'sqlite', file: path.join(dir, 'test.sqlite') });
+  await migrateToLatest(db);
+  return {
+    db,
+    async close() {
+      await db.destroy();
+      await database.drop();
+      fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -91,29 +91,32 @@ describe('dates', () => {
       vi.useRealTimers();
     });
 
-    it('moves on at midnight UTC and follows a clock set back', () => {
+    /** Sets the clock to each instant in turn and reads the day there (the same instant twice: the kept day). */
+    function expectDaysAt(read: () => string, steps: ReadonlyArray<readonly [instant: string, day: string]>): void {
       vi.useFakeTimers();
-      vi.setSystemTime(new Date('2026-03-01T23:59:59.999Z'));
-      expect(todayUtc()).toBe('2026-03-01');
-      vi.setSystemTime(new Date('2026-03-02T00:00:00.000Z'));
-      expect(todayUtc()).toBe('2026-03-02');
-      expect(todayUtc()).toBe('2026-03-02');
-      vi.setSystemTime(new Date('2026-03-01T12:00:00Z'));
-      expect(todayUtc()).toBe('2026-03-01');
-      vi.setSystemTime(new Date('1969-12-31T23:00:00Z'));
-      expect(todayUtc()).toBe('1969-12-31');
-      vi.setSystemTime(new Date('1970-01-01T00:00:00Z'));
-      expect(todayUtc()).toBe('1970-01-01');
+      for (const [instant, day] of steps) {
+        vi.setSystemTime(new Date(instant));
+        expect(read(), instant).toBe(day);
+      }
+    }
+
+    it('moves on at midnight UTC and follows a clock set back', () => {
+      expectDaysAt(todayUtc, [
+        ['2026-03-01T23:59:59.999Z', '2026-03-01'],
+        ['2026-03-02T00:00:00.000Z', '2026-03-02'],
+        ['2026-03-02T00:00:00.000Z', '2026-03-02'],
+        ['2026-03-01T12:00:00Z', '2026-03-01'],
+        ['1969-12-31T23:00:00Z', '1969-12-31'],
+        ['1970-01-01T00:00:00Z', '1970-01-01'],
+      ]);
     });
 
     it('the latest today on Earth moves on at 10:00 UTC, and back with the clock', () => {
-      vi.useFakeTimers();
-      vi.setSystemTime(new Date('2026-03-01T09:59:59.999Z'));
-      expect(latestToday()).toBe('2026-03-01');
-      vi.setSystemTime(new Date('2026-03-01T10:00:00.000Z'));
-      expect(latestToday()).toBe('2026-03-02');
-      vi.setSystemTime(new Date('2026-03-01T09:00:00Z'));
-      expect(latestToday()).toBe('2026-03-01');
+      expectDaysAt(latestToday, [
+        ['2026-03-01T09:59:59.999Z', '2026-03-01'],
+        ['2026-03-01T10:00:00.000Z', '2026-03-02'],
+        ['2026-03-01T09:00:00Z', '2026-03-01'],
+      ]);
       expect(todayUtc()).toBe('2026-03-01');
     });
 

@@ -1,33 +1,19 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Migrator, sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateToLatest, openDatabase, type Db } from '../../src/db/database.js';
+import { migrateToLatest, type Db } from '../../src/db/database.js';
 import { migrationProvider } from '../../src/db/migrations/index.js';
-import { createTestDatabase, TEST_DATABASE, type TestDatabase } from '../helpers.js';
+import { openTestDatabase, TEST_DATABASE } from '../helpers.js';
 
 // Migrations that change what is there already, on the suite's database (SQLite, or PostgreSQL with
 // FM_TEST_DATABASE=postgres): 0010 (folded copies of the searched names) down, rows written without the
 // copies, up again, and the copies of existing rows are their texts in lower case; 0011's indexes.
 
 let db: Db;
-let database: TestDatabase;
-let dir: string;
+let close: () => Promise<void>;
 beforeAll(async () => {
-  database = await createTestDatabase();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-folded-'));
-  db =
-    TEST_DATABASE === 'postgres'
-      ? openDatabase({ kind: 'postgres', url: database.env.DATABASE_URL as string, poolMax: 3 })
-      : openDatabase({ kind: 'sqlite', file: path.join(dir, 'test.sqlite') });
-  await migrateToLatest(db);
+  ({ db, close } = await openTestDatabase('migrations'));
 });
-afterAll(async () => {
-  await db.destroy();
-  await database.drop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => close());
 
 async function columnsOf(db: Kysely<any>, table: string): Promise<string[]> {
   const tables = await db.introspection.getTables();

@@ -1,32 +1,18 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inTransaction, migrateToLatest, openDatabase, type Db } from '../../src/db/database.js';
+import { inTransaction, type Db } from '../../src/db/database.js';
 import { prepareQuery } from '../../src/db/prepared.js';
 import type { Database } from '../../src/db/types.js';
-import { createTestDatabase, TEST_DATABASE, type TestDatabase } from '../helpers.js';
+import { openTestDatabase, TEST_DATABASE } from '../helpers.js';
 
 // prepareQuery on the suite's database (SQLite, or PostgreSQL with FM_TEST_DATABASE=postgres).
 
 let db: Db;
-let database: TestDatabase;
-let dir: string;
+let close: () => Promise<void>;
 beforeAll(async () => {
-  database = await createTestDatabase();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-prepared-'));
-  db =
-    TEST_DATABASE === 'postgres'
-      ? openDatabase({ kind: 'postgres', url: database.env.DATABASE_URL as string, poolMax: 3 })
-      : openDatabase({ kind: 'sqlite', file: path.join(dir, 'test.sqlite') });
-  if (TEST_DATABASE === 'sqlite') await migrateToLatest(db);
+  ({ db, close } = await openTestDatabase('prepared'));
 });
-afterAll(async () => {
-  await db.destroy();
-  await database.drop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => close());
 
 const typesQuery = (db: Kysely<Database>, p: { id: number; name: string }) =>
   db
