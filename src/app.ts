@@ -26,6 +26,7 @@ import { typesRoutes } from './features/types/types.routes.js';
 import { usersRoutes } from './features/users/users.routes.js';
 import { createMemoryCache, createRedisCache } from './lib/cache.js';
 import { createMailer } from './lib/mailer.js';
+import { schemaValidationError } from './lib/errors.js';
 import { connectRedis } from './lib/redis.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerCacheInvalidation } from './plugins/cache-invalidation.js';
@@ -121,6 +122,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { coerceTypes: 'array' } },
+    schemaErrorFormatter: schemaValidationError,
     // What the HTTP parser refuses (URL or headers too large, not HTTP): the documented error shapes too.
     clientErrorHandler: clientErrorHandler(isSeedPath),
     // A URL the router cannot read (bad percent-encoding, a segment over maxParamLength): 400, without
