@@ -11,8 +11,8 @@ import { migrateToLatest, openDatabase } from '../../src/db/database.js';
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** Parent tables first, so foreign keys hold at every insert. */
-const TABLE_ORDER = [
+/** The tables copied into PostgreSQL, parent tables first (foreign keys hold at every insert); the rest is the migrations' bookkeeping and SQLite's photo search index. */
+export const COPIED_TABLES = [
   'users',
   'api_tokens',
   'sessions',
@@ -84,12 +84,18 @@ export async function preparePostgresDataset(options: { adminUrl: string; key: s
       // foreign-key or search triggers while loading, whatever the order of self-references.
       await sql`set local session_replication_role = replica`.execute(trx);
       // The migrations' own rows (the 43 default types) are replaced by the dataset's.
-      for (const table of [...TABLE_ORDER].reverse()) await sql`delete from ${sql.table(table)}`.execute(trx);
-      for (const table of TABLE_ORDER) {
-        const columns = (source.prepare(`select name from pragma_table_info(?)`).all(table) as Array<{ name: string }>).map((c) => c.name);
+      for (const table of [...COPIED_TABLES].reverse()) await sql`delete from ${sql.table(table)}`.execute(trx);
+      for (const table of COPIED_TABLES) {
+        const info = source.prepare(`select name, pk from pragma_table_info(?)`).all(table) as Array<{ name: string; pk: number }>;
+        const columns = info.map((c) => c.name);
         if (!columns.length) continue;
+        // In the primary key's order: a WITHOUT ROWID table (freezer_type_stats) has no rowid to sort by.
+        const key = info
+          .filter((c) => c.pk > 0)
+          .sort((a, b) => a.pk - b.pk)
+          .map((c) => ident(c.name));
         const perBatch = Math.max(1, Math.floor(30_000 / columns.length));
-        const rows = source.prepare(`select ${columns.map(ident).join(', ')} from ${ident(table)} order by rowid`).raw().iterate() as Iterable<unknown[]>;
+        const rows = source.prepare(`select ${columns.map(ident).join(', ')} from ${ident(table)} order by ${key.length ? key.join(', ') : 'rowid'}`).raw().iterate() as Iterable<unknown[]>;
         let batch: unknown[][] = [];
         let copied = 0;
         const flush = async () => {
