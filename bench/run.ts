@@ -67,13 +67,14 @@ async function postgresRun(options: BenchOptions, data: { dir: string; manifest:
   return postgresRunCopy(options.postgresUrl, key);
 }
 
-async function startApp(runDir: string, maxSeconds: number, memoryIntervalMs: number, profile = false, databaseUrl?: string): Promise<Child> {
+/** The application on runDir's database; profileDir: write a CPU profile there. */
+async function startApp(runDir: string, maxSeconds: number, memoryIntervalMs: number, profileDir?: string, databaseUrl?: string): Promise<Child> {
   return startChild('server-child.js', {
     name: 'application',
     env: { BENCH_DATA_DIR: runDir, BENCH_MEMORY_INTERVAL_MS: String(memoryIntervalMs), ...(databaseUrl ? { BENCH_DATABASE_URL: databaseUrl } : {}) },
     logFile: path.join(runDir, 'server.log'),
     maxSeconds,
-    ...(profile ? { execArgv: ['--cpu-prof', '--cpu-prof-dir', path.join(runDir, 'profiles')] } : {}),
+    ...(profileDir ? { execArgv: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {}),
   });
 }
 
@@ -127,6 +128,37 @@ function noiseNotes(machine: ReturnType<typeof machineInfo>, ceiling: { before: 
   return notes;
 }
 
+/**
+ * --rounds N: each scenario's row is its median round (by its share of the ceiling; writes and login, whose
+ * targets are absolute, by requests per second), with every round kept beside it. One run of a scenario can
+ * land on a slow or quick spell of this host; the median of rounds run one after the other (a full run's are minutes apart) is what a change is judged by.
+ */
+function medianRounds(rounds: ScenarioReport[][]): ScenarioReport[] {
+  const first = rounds[0] ?? [];
+  if (rounds.length === 1) return first;
+  return first.map((_, index) => {
+    const runs = rounds.map((round) => round[index] as ScenarioReport);
+    const measured = runs.filter((run) => run.result !== undefined);
+    if (measured.length === 0) return runs[0] as ScenarioReport;
+    const absolute = (run: ScenarioReport) => run.kind === 'write' || run.kind === 'auth';
+    const key = (run: ScenarioReport) => (absolute(run) ? (run.result?.okRps ?? 0) : (run.ceilingRatio ?? 0));
+    const sorted = measured.slice().sort((a, b) => key(a) - key(b));
+    // The lower of the two middle rounds when their number is even: a row never flatters.
+    const median = sorted[Math.floor((sorted.length - 1) / 2)] as ScenarioReport;
+    return {
+      ...median,
+      rounds: runs.map((run) => ({
+        ...(run.skipped ? { skipped: run.skipped } : {}),
+        ...(run.result ? { okRps: run.result.okRps, p99: run.result.latency.p99, errors: run.result.errors } : {}),
+        ...(run.ceilingRps === undefined ? {} : { ceilingRps: run.ceilingRps }),
+        ...(run.ceilingRatio === undefined ? {} : { ceilingRatio: run.ceilingRatio }),
+        ...(run.serverCpuMsPerRequest === undefined ? {} : { serverCpuMsPerRequest: run.serverCpuMsPerRequest }),
+        ...(run.met === undefined ? {} : { met: run.met }),
+      })),
+    };
+  });
+}
+
 async function benchmark(options: BenchOptions): Promise<void> {
   const machine = machineInfo();
   const git = gitInfo();
@@ -134,21 +166,23 @@ async function benchmark(options: BenchOptions): Promise<void> {
   const data = await ensureDataset(options, say);
   if (options.generateOnly) return;
   const runDir = runCopy(data.dir);
-  const databaseUrl = await postgresRun(options, data);
   const tokens = readTokens(data.dir);
-  const ctx: ScenarioContext = { url: '', tokens, databaseFile: path.join(runDir, DATABASE_FILE), ...(databaseUrl ? { databaseUrl } : {}), random: rng(options.seed + 1) };
-  const all = createScenarios(ctx);
-  const unknown = options.only.filter((name) => !all.some((s) => s.name === name));
-  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; there are: ${all.map((s) => s.name).join(', ')}`);
-  const scenarios = options.only.length ? all.filter((s) => options.only.includes(s.name)) : all;
+  // The scenarios of one round, on its copy of the dataset (they read it: the take-out pool).
+  const scenariosOn = (ctx: ScenarioContext): Scenario[] => {
+    const all = createScenarios(ctx);
+    const unknown = options.only.filter((name) => !all.some((s) => s.name === name));
+    if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; there are: ${all.map((s) => s.name).join(', ')}`);
+    return options.only.length ? all.filter((s) => options.only.includes(s.name)) : all;
+  };
+  const count = scenariosOn({ url: '', tokens, databaseFile: '', random: rng(options.seed + 1) }).length;
   const perScenario = options.warmup + options.duration + serialSeconds(options) + 2 * (1 + nearbyCeilingSeconds(options)) + 60;
-  const maxSeconds = 300 + 2 * (2 * (options.warmup + options.duration) + scenarios.length * perScenario);
+  const maxSeconds = 300 + 2 * (2 * (options.warmup + options.duration) + count * perScenario);
 
   say(`machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node.js ${machine.node}, load average ${machine.loadAverageAtStart}`);
   say(`ceiling: bare node:http, ${options.connections} connections, ${options.duration} s`);
   // One ceiling process for the whole run, idle while the scenarios load the application.
-  const ceiling = await startChild('ceiling-child.js', { name: 'ceiling', env: {}, logFile: path.join(runDir, 'ceiling.log'), maxSeconds });
-  const reports: ScenarioReport[] = [];
+  const ceiling = await startChild('ceiling-child.js', { name: 'ceiling', env: {}, logFile: path.join(runDir, 'ceiling.log'), maxSeconds: maxSeconds * options.rounds });
+  const rounds: ScenarioReport[][] = [];
   let ceilingBefore: Awaited<ReturnType<typeof ceilingRun>>;
   let ceilingAfter: Awaited<ReturnType<typeof ceilingRun>>;
   try {
@@ -156,15 +190,27 @@ async function benchmark(options: BenchOptions): Promise<void> {
     const before = ceilingBefore.result;
     say(`  ${before.okRps} req/s, p50 ${before.latency.p50} ms, p99 ${before.latency.p99} ms, server CPU ${ceilingBefore.cpuMsPerRequest} ms/req`);
 
-    const app = await startApp(runDir, maxSeconds, 2000, options.profile, databaseUrl);
-    ctx.url = app.url;
-    say(`application: pid ${app.pid} on ${app.url}, database ${databaseUrl ? redactDatabaseUrl(databaseUrl) : ctx.databaseFile}`);
-    try {
-      for (const scenario of scenarios) reports.push(await runScenario(scenario, app, ceiling, options));
-    } finally {
-      await app.stop();
+    for (let number = 1; number <= options.rounds; number += 1) {
+      // Every round starts from the same data: the first on the copy made above, the others on a fresh one.
+      const roundDir = number === 1 ? runDir : runCopy(data.dir, 'run-next');
+      const databaseUrl = await postgresRun(options, data);
+      const ctx: ScenarioContext = { url: '', tokens, databaseFile: path.join(roundDir, DATABASE_FILE), ...(databaseUrl ? { databaseUrl } : {}), random: rng(options.seed + number) };
+      const scenarios = scenariosOn(ctx);
+      if (options.rounds > 1) say(`round ${number} of ${options.rounds}`);
+      // Beside the first round's copy, which later rounds leave in place: one folder per round.
+      const profileDir = options.profile ? path.join(runDir, 'profiles', options.rounds > 1 ? `round-${number}` : '') : undefined;
+      const app = await startApp(roundDir, maxSeconds, 2000, profileDir, databaseUrl);
+      ctx.url = app.url;
+      say(`application: pid ${app.pid} on ${app.url}, database ${databaseUrl ? redactDatabaseUrl(databaseUrl) : ctx.databaseFile}`);
+      const reports: ScenarioReport[] = [];
+      try {
+        for (const scenario of scenarios) reports.push(await runScenario(scenario, app, ceiling, options));
+      } finally {
+        await app.stop();
+      }
+      rounds.push(reports);
+      if (profileDir) say(`CPU profile of the application: ${profileDir}`);
     }
-    if (options.profile) say(`CPU profile of the application: ${path.join(runDir, 'profiles')}`);
 
     say('ceiling again (the machine may have changed meanwhile)');
     ceilingAfter = await ceilingRun(ceiling, options, options.warmup, options.duration);
@@ -176,6 +222,7 @@ async function benchmark(options: BenchOptions): Promise<void> {
   const after = ceilingAfter.result;
   const ceilingCpu = [ceilingBefore.cpuMsPerRequest, ceilingAfter.cpuMsPerRequest].filter((v): v is number => v !== undefined);
   const ceilingRps = round((before.okRps + after.okRps) / 2);
+  const reports = medianRounds(rounds);
 
   const notes = [
     ...noiseNotes(machine, { before, after }),
@@ -188,7 +235,7 @@ async function benchmark(options: BenchOptions): Promise<void> {
     takenAt,
     machine,
     git,
-    options: { users: options.users, products: options.products, duration: options.duration, warmup: options.warmup, connections: options.connections, only: options.only, database: options.database },
+    options: { users: options.users, products: options.products, duration: options.duration, warmup: options.warmup, connections: options.connections, only: options.only, database: options.database, rounds: options.rounds },
     dataset: { counts: data.manifest.counts, generationSeconds: data.manifest.seconds, reused: data.reused },
     ceiling: {
       before,
@@ -219,7 +266,7 @@ async function soak(options: BenchOptions): Promise<void> {
   const ctx: ScenarioContext = { url: '', tokens, databaseFile: path.join(runDir, DATABASE_FILE), ...(databaseUrl ? { databaseUrl } : {}), random: rng(options.seed + 2) };
   const soakSeconds = Math.round(options.soakMinutes * 60);
   const maxSeconds = 600 + 2 * (options.warmup + options.duration + soakSeconds);
-  const app = await startApp(runDir, maxSeconds, 5000, options.profile, databaseUrl);
+  const app = await startApp(runDir, maxSeconds, 5000, options.profile ? path.join(runDir, 'profiles') : undefined, databaseUrl);
   ctx.url = app.url;
   say(`application: pid ${app.pid} on ${app.url}`);
   try {

@@ -12,6 +12,8 @@ export interface BenchOptions {
   connections: number;
   /** Scenario names to run (empty: all). */
   only: string[];
+  /** Times every scenario is run, each round on a fresh copy of the dataset and a fresh server; the report shows the median round. */
+  rounds: number;
   soak: boolean;
   soakMinutes: number;
   /** Where datasets and run databases live. */
@@ -39,6 +41,8 @@ export const USAGE = `npm run bench [-- options]
   --warmup S             unrecorded warm-up seconds before each scenario (default 2)
   --connections N        concurrent connections (default 32)
   --only A,B             only these scenarios (the ceiling always runs); see the list below
+  --rounds N             run every scenario N times, each round on a fresh copy of the dataset and a
+                         fresh server; each row shows the median round and the range (default 1)
   --soak                 the soak instead of the scenarios (npm run bench:soak)
   --soak-minutes M       length of the soak (default 10)
   --data-dir DIR         datasets and run databases (default bench/.data)
@@ -71,6 +75,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     warmup: 2,
     connections: 32,
     only: [],
+    rounds: 1,
     soak: false,
     soakMinutes: 10,
     dataDir: path.join(BENCH_DIR, '.data'),
@@ -116,6 +121,9 @@ export function parseArgs(argv: string[]): BenchOptions {
             .map((s) => s.trim())
             .filter(Boolean),
         );
+        break;
+      case '--rounds':
+        options.rounds = Math.floor(num(flag, value(), 1, 20));
         break;
       case '--soak':
         options.soak = true;

@@ -22,10 +22,23 @@ export interface ScenarioReport {
   /** Server RSS (MiB) at the end of the scenario. */
   serverRssMiB?: number;
   /**
-   * CPU time the server process used per answer during the measured run (user + system, ms). Does not
-   * depend on how busy the machine is: 1000 / this = answers per second on one dedicated core.
+   * CPU time the server process used per answer during the measured run (user + system, ms): 1000 / this =
+   * answers per second on one dedicated core. Steadier than the rates, though this host's slow spells move it too.
    */
   serverCpuMsPerRequest?: number;
+  /** --rounds N: every round of the scenario, in order; the fields above are those of the median round. */
+  rounds?: RoundSummary[];
+}
+
+export interface RoundSummary {
+  skipped?: string;
+  okRps?: number;
+  p99?: number;
+  errors?: number;
+  ceilingRps?: number;
+  ceilingRatio?: number;
+  serverCpuMsPerRequest?: number;
+  met?: boolean;
 }
 
 export interface BenchReport {
@@ -33,7 +46,7 @@ export interface BenchReport {
   takenAt: string;
   machine: MachineInfo;
   git: { commit: string; dirty: boolean };
-  options: { users: number; products: number; duration: number; warmup: number; connections: number; only: string[]; database?: 'sqlite' | 'postgres' };
+  options: { users: number; products: number; duration: number; warmup: number; connections: number; only: string[]; database?: 'sqlite' | 'postgres'; rounds?: number };
   dataset: { counts: Manifest['counts']; generationSeconds: number; reused: boolean };
   ceiling: { before: LoadResult; after: LoadResult; rps: number; cpuMsPerRequest?: number };
   scenarios: ScenarioReport[];
@@ -48,20 +61,34 @@ export function machineLine(machine: MachineInfo): string {
   return `${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node.js ${machine.node}, ${machine.os}; load average ${machine.loadAverageAtStart} at start`;
 }
 
+/** The spread of a scenario's rounds: its share of the ceiling, or its requests per second where the target is absolute. */
+function roundsRange(s: ScenarioReport): string {
+  const runs = (s.rounds ?? []).filter((r) => r.okRps !== undefined);
+  if (runs.length < 2) return '—';
+  const absolute = s.kind === 'write' || s.kind === 'auth';
+  const values = runs.map((r) => (absolute ? (r.okRps ?? 0) : (r.ceilingRatio ?? 0) * 100)).sort((a, b) => a - b);
+  const lo = values[0] as number;
+  const hi = values[values.length - 1] as number;
+  const met = runs.filter((r) => r.met).length;
+  const metText = runs.some((r) => r.met !== undefined) ? `; met in ${met} of ${runs.length}` : '';
+  return absolute ? `${n(lo)}–${n(hi)} req/s${metText}` : `${n(lo, 1)}–${n(hi, 1)} %${metText}`;
+}
+
 export function scenarioTable(report: BenchReport): string {
+  const rounds = (report.options.rounds ?? 1) > 1;
   const lines = [
-    '| scenario | kind | req/s (2xx) | ceiling around it, req/s | % of ceiling | p50 ms | p99 ms | p50 ms, 1 conn | server CPU ms/req | errors | target | met |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|:-:|',
-    `| ceiling (bare node:http), first and last runs | — | ${n(report.ceiling.rps)} | | 100 % | ${ms(report.ceiling.before.latency.p50)} | ${ms(report.ceiling.before.latency.p99)} | — | ${report.ceiling.cpuMsPerRequest === undefined ? '—' : cpu(report.ceiling.cpuMsPerRequest)} | ${report.ceiling.before.errors + report.ceiling.after.errors} | — | — |`,
+    `| scenario | kind | req/s (2xx) | ceiling around it, req/s | % of ceiling | p50 ms | p99 ms | p50 ms, 1 conn | server CPU ms/req | errors | target | met |${rounds ? ' rounds: range |' : ''}`,
+    `|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|:-:|${rounds ? '---|' : ''}`,
+    `| ceiling (bare node:http), first and last runs | — | ${n(report.ceiling.rps)} | | 100 % | ${ms(report.ceiling.before.latency.p50)} | ${ms(report.ceiling.before.latency.p99)} | — | ${report.ceiling.cpuMsPerRequest === undefined ? '—' : cpu(report.ceiling.cpuMsPerRequest)} | ${report.ceiling.before.errors + report.ceiling.after.errors} | — | — |${rounds ? ' — |' : ''}`,
   ];
   for (const s of report.scenarios) {
     if (s.skipped || !s.result) {
-      lines.push(`| ${s.name} | ${s.kind} | skipped: ${s.skipped ?? 'not run'} | | | | | | | | ${s.target} | — |`);
+      lines.push(`| ${s.name} | ${s.kind} | skipped: ${s.skipped ?? 'not run'} | | | | | | | | ${s.target} | — |${rounds ? ' — |' : ''}`);
       continue;
     }
     const r = s.result;
     lines.push(
-      `| ${s.name} | ${s.kind} | ${n(r.okRps)} | ${s.ceilingRps === undefined ? '—' : n(s.ceilingRps)} | ${n((s.ceilingRatio ?? 0) * 100, 1)} % | ${ms(r.latency.p50)} | ${ms(r.latency.p99)} | ${s.serial ? ms(s.serial.p50) : '—'} | ${s.serverCpuMsPerRequest === undefined ? '—' : cpu(s.serverCpuMsPerRequest)} | ${n(r.errors)} | ${s.target} | ${s.met === undefined ? '—' : s.met ? 'yes' : '**no**'} |`,
+      `| ${s.name} | ${s.kind} | ${n(r.okRps)} | ${s.ceilingRps === undefined ? '—' : n(s.ceilingRps)} | ${n((s.ceilingRatio ?? 0) * 100, 1)} % | ${ms(r.latency.p50)} | ${ms(r.latency.p99)} | ${s.serial ? ms(s.serial.p50) : '—'} | ${s.serverCpuMsPerRequest === undefined ? '—' : cpu(s.serverCpuMsPerRequest)} | ${n(r.errors)} | ${s.target} | ${s.met === undefined ? '—' : s.met ? 'yes' : '**no**'} |${rounds ? ` ${roundsRange(s)} |` : ''}`,
     );
   }
   return lines.join('\n');
@@ -76,8 +103,11 @@ export function markdown(report: BenchReport): string {
     `- Machine: ${machineLine(report.machine)}.`,
     `- Dataset: ${n(c.users)} users, ${n(c.freezers)} freezers, ${n(c.products)} product rows (${n(c.inside)} inside, ${n(c.partialTakeOutRows)} partial take-out rows), ${n(c.auditRows)} audit rows; ${report.dataset.reused ? 'reused' : `generated in ${report.dataset.generationSeconds} s`}.`,
     `- Run: ${o.duration} s measured per scenario after ${o.warmup} s of warm-up, ${o.connections} connections (autocannon in the parent process, the server in a child process), ${o.database === 'postgres' ? 'PostgreSQL on the same machine (a pool of 10 connections)' : 'SQLite on local disk'}.`,
+    ...((o.rounds ?? 1) > 1
+      ? [`- Rounds: every scenario ran ${o.rounds} times, one round after the other (all the scenarios in each), each round on a fresh copy of the dataset and a fresh server. Each row is the scenario's median round (by its share of the ceiling; writes and login by req/s); the last column gives the range over the rounds and in how many the target was met.`]
+      : []),
     `- Ceiling: bare \`node:http\` answering a fixed JSON body: ${n(report.ceiling.before.okRps)} req/s before the scenarios, ${n(report.ceiling.after.okRps)} after (mean ${n(report.ceiling.rps)}). Each scenario is compared with the ceiling measured again just before and just after it (the mean, in its own column; each 1 s of warm-up, then half a scenario's duration, at least 3 s): this host's speed moves by up to a third within minutes.`,
-    '- "server CPU ms/req": CPU time (user + system) the server process spent per answer during the measured run; it hardly depends on how busy the machine is, and 1000 / it is the rate one dedicated core would reach.',
+    '- "server CPU ms/req": CPU time (user + system) the server process spent per answer during the measured run; 1000 / it is the rate one dedicated core would reach. It is steadier than the rates, but this host’s slow spells move it too (by up to a third).',
     '',
     scenarioTable(report),
     '',
