@@ -6,6 +6,8 @@
  *
  *   --workers 1,2             worker counts (default 1,2)
  *   --databases sqlite,postgres
+ *   --redis URL               also each configuration of more than one worker with REDIS_URL (the answer
+ *                             cache, rate limits and jobs shared), under a key prefix of its own, removed after
  * plus the options of npm run bench (--users, --products, --duration, --warmup, --connections, --only,
  * --postgres-url …).
  */
@@ -21,6 +23,8 @@ import { BUILD_DIR } from './lib/paths.js';
 import { postgresRunCopy, preparePostgresDataset } from './lib/postgres.js';
 import { ensureDataset, runCopy, settle } from './lib/prepared.js';
 import { rng } from './lib/random.js';
+// The tests' helper: SCAN, then DEL in batches, never FLUSHALL on a server others may use.
+import { dropPrefix } from '../test/redis-helpers.js';
 import { machineLine, writeResults } from './lib/report.js';
 import { createScenarios, type ScenarioContext } from './scenarios.js';
 
@@ -32,7 +36,17 @@ type Dialect = 'sqlite' | 'postgres';
 interface ScaleOptions {
   workers: number[];
   databases: Dialect[];
+  /** Also run the multi-worker configurations with this Redis. */
+  redis?: string;
 }
+
+interface Config {
+  database: Dialect;
+  workers: number;
+  redis: boolean;
+}
+
+const configLabel = (c: Config) => `${c.database}, ${c.workers} worker${c.workers > 1 ? 's' : ''}${c.redis ? ' + Redis' : ''}`;
 
 /** Takes this script's own options out of argv; the rest goes to the common parser. */
 function splitArgs(argv: string[]): { scale: ScaleOptions; rest: string[] } {
@@ -41,12 +55,16 @@ function splitArgs(argv: string[]): { scale: ScaleOptions; rest: string[] } {
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
     const value = argv[i + 1];
-    if (arg === '--workers' || arg === '--databases') {
+    if (arg === '--workers' || arg === '--databases' || arg === '--redis') {
       if (value === undefined) throw new Error(`${arg} needs a value`);
       i += 1;
       if (arg === '--workers') {
         scale.workers = value.split(',').map((w) => Number(w));
         if (scale.workers.some((w) => !Number.isInteger(w) || w < 1 || w > 64)) throw new Error(`--workers takes whole numbers from 1 to 64, got "${value}"`);
+      } else if (arg === '--redis') {
+        // Not echoed: a Redis URL may hold a password.
+        if (!/^rediss?:\/\//.test(value)) throw new Error('--redis takes a redis:// or rediss:// URL');
+        scale.redis = value;
       } else if (arg === '--databases') {
         const names = value.split(',');
         if (names.some((d) => d !== 'sqlite' && d !== 'postgres')) throw new Error(`--databases takes sqlite and/or postgres, got "${value}"`);
@@ -109,9 +127,7 @@ async function startServer(workers: number, env: Record<string, string>, logFile
   };
 }
 
-interface Cell {
-  database: Dialect;
-  workers: number;
+interface Cell extends Config {
   scenario: string;
   kind: string;
   result: LoadResult;
@@ -119,13 +135,13 @@ interface Cell {
 
 const fmt = (value: number) => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(value >= 10 ? 1 : 2));
 
-function table(cells: Cell[], configs: Array<{ database: Dialect; workers: number }>): string {
+function table(cells: Cell[], configs: Config[]): string {
   const scenarios = [...new Set(cells.map((c) => c.scenario))];
-  const head = `| scenario | ${configs.map((c) => `${c.database}, ${c.workers} worker${c.workers > 1 ? 's' : ''}: req/s · p99 ms`).join(' | ')} |`;
+  const head = `| scenario | ${configs.map((c) => `${configLabel(c)}: req/s · p99 ms`).join(' | ')} |`;
   const rule = `|---|${configs.map(() => '--:').join('|')}|`;
   const rows = scenarios.map((scenario) => {
     const values = configs.map((config) => {
-      const cell = cells.find((c) => c.scenario === scenario && c.database === config.database && c.workers === config.workers);
+      const cell = cells.find((c) => c.scenario === scenario && c.database === config.database && c.workers === config.workers && c.redis === config.redis);
       if (!cell) return '—';
       return `${fmt(cell.result.okRps)} · ${fmt(cell.result.latency.p99)}${cell.result.errors ? ` (${cell.result.errors} errors)` : ''}`;
     });
@@ -138,7 +154,7 @@ async function main(): Promise<void> {
   const { scale, rest } = splitArgs(process.argv.slice(2));
   const options = parseArgs(rest);
   if (options.help) {
-    console.log(`npm run bench:scale [-- --workers 1,2 --databases sqlite,postgres]\n\nand, from npm run bench:\n${USAGE}`);
+    console.log(`npm run bench:scale [-- --workers 1,2 --databases sqlite,postgres --redis redis://127.0.0.1:6379]\n\nand, from npm run bench:\n${USAGE}`);
     return;
   }
   const only = options.only.length ? options.only : DEFAULT_SCENARIOS;
@@ -147,14 +163,19 @@ async function main(): Promise<void> {
   const data = await ensureDataset(options, say);
   const tokens = readTokens(data.dir);
   const pristineFile = path.join(data.dir, DATABASE_FILE);
-  const configs = scale.databases.flatMap((database) => scale.workers.map((workers) => ({ database, workers })));
+  const configs: Config[] = scale.databases.flatMap((database) =>
+    scale.workers.flatMap((workers) => [{ database, workers, redis: false }, ...(scale.redis && workers > 1 ? [{ database, workers, redis: true }] : [])]),
+  );
   const cells: Cell[] = [];
   say(`machine: ${machineLine(machine)}`);
 
   for (const config of configs) {
-    const label = `${config.database}-${config.workers}w`;
+    const label = `${config.database}-${config.workers}w${config.redis ? '-redis' : ''}`;
     const runDir = runCopy(data.dir, `scale-${label}`);
     const env: Record<string, string> = { DATA_DIR: runDir };
+    // A prefix of this run's own: answers another run left in the same Redis were computed on other data.
+    const redisPrefix = `fm-bench-${process.pid}-${label}:`;
+    if (config.redis && scale.redis) Object.assign(env, { REDIS_URL: scale.redis, REDIS_PREFIX: redisPrefix });
     if (config.database === 'postgres') {
       const key = path.basename(path.dirname(data.dir));
       await preparePostgresDataset({ adminUrl: options.postgresUrl, key, sqliteFile: pristineFile, generatedAt: data.manifest.createdAt, log: say });
@@ -189,6 +210,7 @@ async function main(): Promise<void> {
     } finally {
       await server.stop();
       fs.rmSync(runDir, { recursive: true, force: true });
+      if (config.redis && scale.redis) await dropPrefix(redisPrefix, scale.redis);
     }
   }
 
@@ -198,11 +220,12 @@ async function main(): Promise<void> {
     `- Machine: ${machineLine(machine)}.`,
     `- Dataset: ${options.users.toLocaleString('en-US')} users, ${data.manifest.counts.products.toLocaleString('en-US')} product rows; ${options.connections} connections, ${options.duration} s measured after ${options.warmup} s of warm-up; autocannon runs on the same machine.`,
     '- Each configuration runs `freezer-manager serve --workers N` on a fresh copy of the dataset (PostgreSQL: the local server, a new database).',
+    ...(scale.redis ? ['- "+ Redis": the same with `REDIS_URL` set (`--redis`), so the workers share the answer cache, the rate limits and the jobs.'] : []),
     '',
     table(cells, configs),
     '',
   ].join('\n');
-  const files = writeResults(options.resultsDir, 'scale-latest', { schema: 1, takenAt, machine, options: { ...scale, users: options.users, products: options.products, duration: options.duration, connections: options.connections }, cells }, md, takenAt);
+  const files = writeResults(options.resultsDir, 'scale-latest', { schema: 1, takenAt, machine, options: { workers: scale.workers, databases: scale.databases, redis: scale.redis !== undefined, users: options.users, products: options.products, duration: options.duration, connections: options.connections }, cells }, md, takenAt);
   say('');
   say(md);
   say(`written: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);

@@ -9,9 +9,9 @@ export function uniqueRedisPrefix(tag: string): string {
   return `fmtest:${tag}:${randomUUID().slice(0, 8)}:`;
 }
 
-/** A client on the test server (commands queue until connected). */
-export function testRedis(): Redis {
-  return new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+/** A client on the test server, or on another (commands queue until connected). */
+export function testRedis(url = TEST_REDIS_URL): Redis {
+  return new Redis(url, { maxRetriesPerRequest: 1 });
 }
 
 /** Keys under a prefix (SCAN, never KEYS on a shared server). */
@@ -26,9 +26,9 @@ export async function keysUnder(redis: Redis, prefix: string): Promise<string[]>
   return keys;
 }
 
-/** Deletes a test's keys (never FLUSHALL: other tests use the same server). */
-export async function dropPrefix(prefix: string): Promise<void> {
-  const redis = testRedis();
+/** Deletes the keys under a prefix, on the test server unless told another (never FLUSHALL: others use the same server). */
+export async function dropPrefix(prefix: string, url = TEST_REDIS_URL): Promise<void> {
+  const redis = testRedis(url);
   try {
     const keys = await keysUnder(redis, prefix);
     for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));

@@ -5,11 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { Redis } from 'ioredis';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, freePort, request, signUp, uniqueEmail } from '../helpers.js';
 import { fetchBytes, jpeg, upload } from '../photos/photo-helpers.js';
+import { dropPrefix } from '../redis-helpers.js';
 
 /**
  * The scale-out deployment, for real: three `freezer-manager serve` processes on loopback, stateless, sharing
@@ -177,17 +177,7 @@ afterAll(async () => {
   for (const instance of instances) instance.process.kill('SIGKILL');
   await Promise.all(instances.map((i) => new Promise((r) => (i.process.exitCode !== null || i.process.signalCode !== null ? r(null) : i.process.once('exit', r)))));
   await s3?.close();
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+  await dropPrefix(redisPrefix, REDIS_URL);
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
   await admin.query(`drop database if exists ${dbName} with (force)`);
