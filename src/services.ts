@@ -24,12 +24,13 @@ export interface Shared {
 
 /** Every service, built once per app over one database handle. Routes and the CLI use these, never repositories. */
 export function createServices(db: Db, config: Config, mailer: Mailer, log: FastifyBaseLogger, shared: Shared) {
+  const auth = createAuthService(db, { sessionTtlDays: config.sessionTtlDays, onTouchError: (err) => log.warn({ err }, 'could not record when API tokens were last used') });
   return {
     /** The response cache (trends, photo search); `stats()` counts hits and misses. */
     cache: shared.cache,
-    auth: createAuthService(db, { sessionTtlDays: config.sessionTtlDays, onTouchError: (err) => log.warn({ err }, 'could not record when API tokens were last used') }),
+    auth,
     users: createUsersService(db),
-    tokens: createTokensService(db),
+    tokens: createTokensService(db, { lastUsesWritten: auth.flush }),
     passwordResets: createPasswordResetsService(db, mailer, { publicUrl: config.publicUrl, ttlMinutes: config.passwordResetTtlMinutes, log }),
     types: createTypesService(db),
     freezers: createFreezersService(db),

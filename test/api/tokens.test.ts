@@ -259,6 +259,17 @@ describe('lastUsedAt', () => {
 });
 
 describe('lastUsedAt, written behind the requests', () => {
+  it('lists a use at once, before the write behind it has run', async () => {
+    const account = await signUp(server.url, { email: uniqueEmail('listed-at-once') });
+    const created = await account.api.post('/api/v1/tokens', { name: 'at once', scope: 'read' });
+    const { auth, tokens } = server.app.services;
+    // The use is recorded, and its write waits for the next turn of the event loop; the list is asked for now.
+    const used = await auth.authenticateToken(created.body.secret as string);
+    expect(used).toMatchObject({ via: 'token' });
+    const listed = await tokens.list({ userId: (used as { user: { id: number } }).user.id, role: 'user', language: 'en', ip: null });
+    expect(listed.find((t) => t.id === created.body.token.id)!.lastUsedAt).not.toBeNull();
+  });
+
   it('records every token of a burst of requests at once', async () => {
     const accounts = await Promise.all(Array.from({ length: 12 }, (_, i) => signUp(server.url, { email: uniqueEmail(`burst-${i}`) })));
     const created = await Promise.all(accounts.map((account) => account.api.post('/api/v1/tokens', { name: 'burst', scope: 'read' })));

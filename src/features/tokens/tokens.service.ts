@@ -52,9 +52,16 @@ export async function issueToken(db: Kysely<Database>, userId: number, input: Ne
   return { token: toTokenDto(row), secret };
 }
 
-export function createTokensService(db: Kysely<Database>) {
+/**
+ * `lastUsesWritten` resolves once the last uses of tokens this process has seen are in the database: they
+ * are written behind the requests (auth.service), and a list asked for right after a token was used must
+ * show that use, on PostgreSQL too, where the list's query may run on another connection before that write
+ * commits.
+ */
+export function createTokensService(db: Kysely<Database>, options: { lastUsesWritten: () => Promise<void> }) {
   return {
     async list(actor: Actor): Promise<TokenDto[]> {
+      await options.lastUsesWritten();
       return (await tokensRepository.listByUser(db, actor.userId)).map(toTokenDto);
     },
 
