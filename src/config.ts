@@ -56,8 +56,11 @@ export interface RedisConfig {
 export type DatabaseConfig =
   /** Absolute path of the SQLite file. */
   | { kind: 'sqlite'; file: string }
-  /** A postgres:// URL (it may hold a password: never log it, see redactDatabaseUrl) and the pool size. */
-  | { kind: 'postgres'; url: string; poolMax: number };
+  /**
+   * A postgres:// URL (it may hold a password: never log it, see redactDatabaseUrl), the pool size, and
+   * whether connections prepare their queries (unset: they do; off for a PgBouncer in transaction mode).
+   */
+  | { kind: 'postgres'; url: string; poolMax: number; preparedStatements?: boolean };
 
 export interface TlsConfig {
   /** PEM certificate chain file. */
@@ -133,7 +136,7 @@ function databaseConfig(env: Env, dataDir: string): DatabaseConfig {
     }
     if (!parsed.hostname && !parsed.searchParams.get('host')) throw new ConfigError('DATABASE_URL postgres:// needs a host, e.g. postgres://user@127.0.0.1:5432/freezer');
     if (parsed.pathname.replace(/^\//, '') === '') throw new ConfigError('DATABASE_URL postgres:// needs a database name, e.g. postgres://user@127.0.0.1:5432/freezer');
-    return { kind: 'postgres', url, poolMax: int(env, 'DATABASE_POOL_MAX', 10, 1, 1000) };
+    return { kind: 'postgres', url, poolMax: int(env, 'DATABASE_POOL_MAX', 10, 1, 1000), preparedStatements: bool(env, 'DATABASE_PREPARED_STATEMENTS', true) };
   }
   throw new ConfigError(`DATABASE_URL must start with sqlite:, postgres:// or postgresql:// (got "${url.split(':')[0]}:")`);
 }

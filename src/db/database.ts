@@ -21,7 +21,7 @@ export interface OpenOptions {
 /** Opens the configured database through Kysely: the SQLite file (see openSqlite) or a PostgreSQL pool (see openPostgresPool). */
 export function openDatabase(database: DatabaseConfig, options: OpenOptions = {}): Db {
   if (database.kind === 'postgres') {
-    const pool = openPostgresPool(database.url, database.poolMax);
+    const pool = openPostgresPool(database.url, database.poolMax, { preparedStatements: database.preparedStatements ?? true });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     pools.set(db, pool);
     return db;
@@ -375,14 +375,15 @@ class PreparingClient extends pg.Client {
 
 /**
  * A node-postgres pool: at most `max` connections, each in UTC with a statement timeout so a stuck
- * query cannot hold a connection forever, each preparing the statements it runs (PreparingClient). An
- * idle connection that fails (server restart) is logged by the pool's user and replaced on next use.
+ * query cannot hold a connection forever, each preparing the statements it runs (PreparingClient) unless
+ * told not to. An idle connection that fails (server restart) is logged by the pool's user and replaced
+ * on next use.
  */
-export function openPostgresPool(url: string, max: number): pg.Pool {
+export function openPostgresPool(url: string, max: number, options: { preparedStatements: boolean }): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max,
-    Client: PreparingClient,
+    Client: options.preparedStatements ? PreparingClient : pg.Client,
     types: POSTGRES_TYPES,
     idleTimeoutMillis: 10_000,
     connectionTimeoutMillis: 10_000,

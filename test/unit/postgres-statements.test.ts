@@ -62,4 +62,15 @@ describe.skipIf(TEST_DATABASE !== 'postgres')('prepared statements on PostgreSQL
     }
     expect((await prepared()).length).toBe(500);
   });
+
+  it('prepares nothing with DATABASE_PREPARED_STATEMENTS=false (a PgBouncer in transaction mode)', async () => {
+    const unprepared = openDatabase({ kind: 'postgres', url: database.env.DATABASE_URL as string, poolMax: 1, preparedStatements: false });
+    try {
+      expect(await unprepared.selectFrom('product_types').select(['name_en']).where('id', '=', 1).execute()).toHaveLength(1);
+      const left = await sql<{ name: string }>`select name from pg_prepared_statements`.execute(unprepared);
+      expect(left.rows).toEqual([]);
+    } finally {
+      await unprepared.destroy();
+    }
+  });
 });
