@@ -19,7 +19,7 @@ import { ensureDataset, runCopy, settle } from './lib/prepared.js';
 import { redactDatabaseUrl } from '../src/config.js';
 import { postgresRunCopy, preparePostgresDataset } from './lib/postgres.js';
 import { markdown, soakMarkdown, writeResults, type BenchReport, type ScenarioReport, type SoakReport } from './lib/report.js';
-import { createMixedWorkload, createScenarios, meetsTarget, targetText, type Scenario, type ScenarioContext } from './scenarios.js';
+import { createMixedWorkload, createScenarios, judgedByRate, meetsTarget, targetText, type Scenario, type ScenarioContext } from './scenarios.js';
 
 const MiB = 2 ** 20;
 const say = (line: string) => console.log(line);
@@ -140,8 +140,7 @@ function medianRounds(rounds: ScenarioReport[][]): ScenarioReport[] {
     const runs = rounds.map((round) => round[index] as ScenarioReport);
     const measured = runs.filter((run) => run.result !== undefined);
     if (measured.length === 0) return runs[0] as ScenarioReport;
-    const absolute = (run: ScenarioReport) => run.kind === 'write' || run.kind === 'auth';
-    const key = (run: ScenarioReport) => (absolute(run) ? (run.result?.okRps ?? 0) : (run.ceilingRatio ?? 0));
+    const key = (run: ScenarioReport) => (judgedByRate(run.kind) ? (run.result?.okRps ?? 0) : (run.ceilingRatio ?? 0));
     const sorted = measured.slice().sort((a, b) => key(a) - key(b));
     // The lower of the two middle rounds when their number is even: a row never flatters.
     const median = sorted[Math.floor((sorted.length - 1) / 2)] as ScenarioReport;

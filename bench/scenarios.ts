@@ -56,6 +56,11 @@ export function targetText(kind: ScenarioKind): string {
   }
 }
 
+/** Whether a kind is judged by its requests per second (writes' absolute target, login) rather than by its share of the ceiling. */
+export function judgedByRate(kind: ScenarioKind): boolean {
+  return kind === 'write' || kind === 'auth';
+}
+
 /** Whether a result meets its kind's target; undefined when there is none. */
 export function meetsTarget(kind: ScenarioKind, result: { okRps: number; latency: { p99: number }; errors: number }, ceilingRps: number): boolean | undefined {
   switch (kind) {

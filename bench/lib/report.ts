@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Manifest } from '../dataset.js';
-import type { ScenarioKind } from '../scenarios.js';
+import { judgedByRate, type ScenarioKind } from '../scenarios.js';
 import type { LoadResult } from './load.js';
 import type { MachineInfo } from './machine.js';
 
@@ -65,7 +65,7 @@ export function machineLine(machine: MachineInfo): string {
 function roundsRange(s: ScenarioReport): string {
   const runs = (s.rounds ?? []).filter((r) => r.okRps !== undefined);
   if (runs.length < 2) return '—';
-  const absolute = s.kind === 'write' || s.kind === 'auth';
+  const absolute = judgedByRate(s.kind);
   const values = runs.map((r) => (absolute ? (r.okRps ?? 0) : (r.ceilingRatio ?? 0) * 100)).sort((a, b) => a - b);
   const lo = values[0] as number;
   const hi = values[values.length - 1] as number;
