@@ -141,6 +141,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const db: Db = openDatabase(config.database, {
     backgroundCheckpoints: true,
     onCheckpointError: (err) => app.log.error({ err }, 'the WAL checkpoint worker stopped; SQLite checkpoints in the commits again'),
+    // Until it listens again, credentials and co-members are looked up on every request (nothing kept is served).
+    onChangeFeedError: (err) => app.log.warn({ err }, 'the PostgreSQL change feed failed; it connects again'),
   });
   app.addHook('onClose', async () => {
     await db.destroy();

@@ -8,6 +8,7 @@ import type { Database } from './types.js';
 import { migrationProvider } from './migrations/index.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { rowStatement } from './row-statements.js';
+import { ChangeFeed } from './change-feed.js';
 
 export type Db = Kysely<Database>;
 
@@ -16,14 +17,18 @@ export interface OpenOptions {
   backgroundCheckpoints?: boolean;
   /** Told when the checkpoint worker fails (SQLite then checkpoints in the commits again). */
   onCheckpointError?: (err: Error) => void;
+  /** PostgreSQL: told when the change feed's connection fails (it connects again by itself). */
+  onChangeFeedError?: (err: unknown) => void;
 }
 
 /** Opens the configured database through Kysely: the SQLite file (see openSqlite) or a PostgreSQL pool (see openPostgresPool). */
 export function openDatabase(database: DatabaseConfig, options: OpenOptions = {}): Db {
   if (database.kind === 'postgres') {
-    const pool = openPostgresPool(database.url, database.poolMax, { preparedStatements: database.preparedStatements ?? true });
+    const feed = new ChangeFeed(database.url, options.onChangeFeedError);
+    const pool = openPostgresPool(database.url, database.poolMax, { preparedStatements: database.preparedStatements ?? true, feed });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     pools.set(db, pool);
+    feeds.set(db, feed);
     return db;
   }
   const sqlite = openSqlite(database.file);
@@ -74,15 +79,16 @@ function registerCallback(sqlite: SQLite.Database, name: string, callback: (valu
 }
 
 /**
- * SQLite: calls `onChange(userId)` whenever this handle writes to what authenticates that user (their
- * account row, one of their API tokens or sessions; a token's last_used_at excepted), whatever the code path
- * (Kysely, raw SQL, a compiled statement): TEMP triggers on this connection call back into the process.
- * Writes by other connections are not seen here; `externalDataVersion` tells those. Call it once the schema
- * exists. Returns false on PostgreSQL (nothing is watched).
+ * Calls `onChange(userId)` whenever what authenticates that user is written to (their account row, one of
+ * their API tokens or sessions; a token's last_used_at excepted), whatever the code path (Kysely, raw SQL, a
+ * compiled statement). SQLite: this handle's writes, told by TEMP triggers on its connection that call back
+ * into the process; writes by other connections are not seen, `watchVersion` tells those. PostgreSQL:
+ * everybody's writes, heard by the handle's change feed (started here; see ChangeFeed). Call it once the
+ * schema exists.
  */
 export function watchCredentialWrites(db: Db, onChange: (userId: number) => void): boolean {
   const sqlite = sqliteHandles.get(db);
-  if (!sqlite) return false;
+  if (!sqlite) return watchFeed(db, (feed) => feed.onCredentials(onChange));
   registerCallback(sqlite, 'fm_credentials_changed', (userId) => {
     if (typeof userId === 'number' || typeof userId === 'bigint') onChange(Number(userId));
   });
@@ -98,12 +104,12 @@ export function watchCredentialWrites(db: Db, onChange: (userId: number) => void
 }
 
 /**
- * SQLite: calls `onChange()` whenever this handle adds, changes or removes a freezer membership (TEMP
- * triggers, as above; other connections' writes: `externalDataVersion`). False on PostgreSQL.
+ * Calls `onChange()` whenever a freezer membership is added, changed or removed: SQLite, this handle's
+ * writes (TEMP triggers, as above); PostgreSQL, everybody's (the change feed).
  */
 export function watchMembershipWrites(db: Db, onChange: () => void): boolean {
   const sqlite = sqliteHandles.get(db);
-  if (!sqlite) return false;
+  if (!sqlite) return watchFeed(db, (feed) => feed.onMemberships(onChange));
   registerCallback(sqlite, 'fm_memberships_changed', () => onChange());
   sqlite.exec(`
     create temp trigger if not exists fm_members_inserted after insert on main.freezer_members begin select fm_memberships_changed(new.user_id); end;
@@ -111,6 +117,31 @@ export function watchMembershipWrites(db: Db, onChange: () => void): boolean {
     create temp trigger if not exists fm_members_deleted after delete on main.freezer_members begin select fm_memberships_changed(old.user_id); end;
   `);
   return true;
+}
+
+/** The change feed of each PostgreSQL handle (started by the first watch). */
+const feeds = new WeakMap<Db, ChangeFeed>();
+
+function watchFeed(db: Db, subscribe: (feed: ChangeFeed) => void): boolean {
+  const feed = feeds.get(db);
+  if (!feed) return false;
+  subscribe(feed);
+  feed.start();
+  return true;
+}
+
+/**
+ * For what is kept in process from the writes watched above: a number that changes whenever a write may
+ * have escaped the watch. SQLite: another connection committed (`externalDataVersion`). PostgreSQL: the
+ * change feed's connection started over (NaN while it is not listening, so nothing kept is served then).
+ */
+export function watchVersion(db: Db): (() => number) | undefined {
+  return dataVersions.get(db) ?? feeds.get(db)?.version;
+}
+
+/** PostgreSQL: resolves once the change feed has heard every write committed before the call (at once when it is not listening, and on SQLite). */
+export function changesHeard(db: Db): Promise<void> {
+  return feeds.get(db)?.settle() ?? Promise.resolve();
 }
 
 /**
@@ -338,35 +369,64 @@ export function isStalePreparedStatement(err: unknown): boolean {
   return e?.code === '0A000' && typeof e.message === 'string' && e.message.includes('cached plan must not change result type');
 }
 
+/** Statements after which, once no transaction is open, what they changed is committed: the change feed is waited for. */
+const COMMITTING = /^\s*(commit|end|insert|update|delete|with|merge|truncate|create|alter|drop)\b/i;
+
+interface PoolConnectionOptions extends pg.ClientConfig {
+  /** Prepare each query (see PoolConnection). */
+  prepareStatements: boolean;
+  /** Waited for after each commit: the change feed has heard what it changed (ChangeFeed.settle). */
+  settle: () => Promise<void>;
+}
+
 /**
- * A connection that prepares each query it is given once (a named statement per SQL text: Kysely sends
- * values as parameters, so the texts repeat) and then only binds and executes it. Unnamed, each of an
- * add-product's statements was parsed (0.04–0.1 ms) and planned (0.03–0.3 ms) on every run; prepared,
- * a repeat costs a bind of 0.01–0.06 ms (PostgreSQL's statement log; bench/README, session 8).
+ * A connection of the pool. It prepares each query it is given once (a named statement per SQL text: Kysely
+ * sends values as parameters, so the texts repeat) and then only binds and executes it; unnamed, each of an
+ * add-product's statements was parsed (0.04–0.1 ms) and planned (0.03–0.3 ms) on every run; prepared, a
+ * repeat costs a bind of 0.01–0.06 ms (PostgreSQL's statement log; bench/README, session 8). And after a
+ * statement that committed (a COMMIT, or a change run outside a transaction) it answers only once the
+ * change feed has heard what it changed, so the credentials and co-members this process keeps never
+ * outlive its own writes, whichever code made them (see ChangeFeed).
  */
-class PreparingClient extends pg.Client {
+class PoolConnection extends pg.Client {
   readonly #names = new Map<string, string>();
   /** Names given so far: a statement prepared anew gets a new one, and the old stays on the server. */
   #named = 0;
+  readonly #prepare: boolean;
+  readonly #settle: () => Promise<void>;
+
+  /** The pool hands every connection its own options (node-postgres types it as taking none). */
+  constructor(options?: PoolConnectionOptions) {
+    super(options);
+    this.#prepare = options?.prepareStatements ?? true;
+    this.#settle = options?.settle ?? (() => Promise.resolve());
+  }
 
   override query(config: unknown, values?: unknown, callback?: unknown): any {
-    if (typeof config !== 'string' || !Array.isArray(values) || callback !== undefined || !PREPARABLE.test(config)) {
-      return (super.query as (...args: unknown[]) => unknown)(config, values, callback);
-    }
-    let name = this.#names.get(config);
+    if (typeof config !== 'string' || callback !== undefined) return (super.query as (...args: unknown[]) => unknown)(config, values, callback);
+    const result: Promise<unknown> = this.#prepare && Array.isArray(values) && PREPARABLE.test(config) ? this.#prepared(config, values) : super.query(config, values as unknown[]);
+    if (!COMMITTING.test(config)) return result;
+    return result.then(async (answer) => {
+      if (this.getTransactionStatus() === 'I') await this.#settle();
+      return answer;
+    });
+  }
+
+  #prepared(text: string, values: unknown[]): Promise<unknown> {
+    let name = this.#names.get(text);
     if (name === undefined && this.#named < MAX_PREPARED_STATEMENTS) {
       name = `fm_${this.#named}`;
       this.#named += 1;
-      this.#names.set(config, name);
+      this.#names.set(text, name);
     }
     // 'I': no transaction is open, so the statement runs alone and may simply be run again.
     const alone = this.getTransactionStatus() === 'I';
-    const run = (named: string | undefined) => super.query(named === undefined ? { text: config, values } : { name: named, text: config, values });
+    const run = (named: string | undefined) => super.query(named === undefined ? { text, values } : { name: named, text, values });
     return run(name).catch((err: unknown) => {
       if (name === undefined || !isStalePreparedStatement(err)) throw err;
       // Prepared against the old columns: prepared again on its next use, under a new name. In a
       // transaction the error has aborted it, and inTransaction runs it again.
-      this.#names.delete(config);
+      this.#names.delete(text);
       if (alone) return run(undefined);
       throw err;
     });
@@ -375,22 +435,32 @@ class PreparingClient extends pg.Client {
 
 /**
  * A node-postgres pool: at most `max` connections, each in UTC with a statement timeout so a stuck
- * query cannot hold a connection forever, each preparing the statements it runs (PreparingClient) unless
- * told not to. An idle connection that fails (server restart) is logged by the pool's user and replaced
- * on next use.
+ * query cannot hold a connection forever, each preparing the statements it runs unless told not to, and
+ * waiting for the change feed after its commits (PoolConnection). An idle connection that fails (server
+ * restart) is logged by the pool's user and replaced on next use. Ending the pool closes the feed.
  */
-export function openPostgresPool(url: string, max: number, options: { preparedStatements: boolean }): pg.Pool {
+export function openPostgresPool(url: string, max: number, options: { preparedStatements: boolean; feed?: ChangeFeed }): pg.Pool {
+  const feed = options.feed;
   const pool = new pg.Pool({
     connectionString: url,
     max,
-    Client: options.preparedStatements ? PreparingClient : pg.Client,
+    Client: PoolConnection,
+    prepareStatements: options.preparedStatements,
+    settle: feed ? () => feed.settle() : () => Promise.resolve(),
     types: POSTGRES_TYPES,
     idleTimeoutMillis: 10_000,
     connectionTimeoutMillis: 10_000,
     options: '-c TimeZone=UTC -c statement_timeout=60000',
-  } as pg.PoolConfig);
+  } as pg.PoolConfig & Omit<PoolConnectionOptions, keyof pg.ClientConfig>);
   // Without a listener, an idle client's error (the server went away) would crash the process.
   pool.on('error', () => undefined);
+  if (feed) {
+    const end = pool.end.bind(pool) as () => Promise<void>;
+    pool.end = (async () => {
+      await feed.close();
+      await end();
+    }) as typeof pool.end;
+  }
   return pool;
 }
 

@@ -1,10 +1,12 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, expectProblem, request, signUp, startServer, uniqueEmail, writeFromAnotherConnection, type TestServer } from '../helpers.js';
+import { changesHeard, watchVersion } from '../../src/db/database.js';
+import { client, expectProblem, request, signUp, startServer, TEST_DATABASE, uniqueEmail, writeFromAnotherConnection, type TestServer } from '../helpers.js';
 
 /**
- * On SQLite, checked credentials are kept in process (auth.service): these tests make sure a kept
- * credential never outlives a write that should end it. Each one is used several times first, so it is
- * served from the cache when the write lands. (On PostgreSQL the same tests pass without a cache.)
+ * Checked credentials are kept in process (auth.service), on SQLite and on PostgreSQL: these tests make
+ * sure a kept credential never outlives a write that should end it. Each one is used several times first,
+ * so it is served from the cache when the write lands.
  */
 async function useSeveralTimes(base: string, token: string): Promise<void> {
   for (let i = 0; i < 3; i += 1) expect((await client(base, token).get('/api/v1/me')).status).toBe(200);
@@ -79,6 +81,64 @@ describe('credentials kept in process, written to by another program (SQLite)', 
     const account = await signUp(server.url, { email: uniqueEmail('external') });
     await useSeveralTimes(server.url, account.token);
     expect(writeFromAnotherConnection(server, 'delete from api_tokens where user_id = ?', account.user.id)).toBe(1);
+    expectProblem(await account.api.get('/api/v1/me'), 401);
+  });
+});
+
+async function until(what: string, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe.skipIf(TEST_DATABASE !== 'postgres')('credentials kept in process, written to by another instance (PostgreSQL)', () => {
+  let server: TestServer;
+  let second: TestServer;
+  /** A script or the CLI on the same database. */
+  let other: pg.Client;
+  beforeAll(async () => {
+    server = await startServer();
+    second = await startServer({}, { shareDataDir: server.dataDir });
+    other = new pg.Client({ connectionString: (server.config.database as { url: string }).url });
+    await other.connect();
+  });
+  afterAll(async () => {
+    await other?.end();
+    await second?.close();
+    await server?.close();
+  });
+
+  it('refuse a token revoked through another instance, once this one has heard it', async () => {
+    const account = await signUp(server.url, { email: uniqueEmail('pg-other-instance') });
+    const created = await account.api.post('/api/v1/tokens', { name: 'pi', scope: 'write' });
+    const secret = created.body.secret as string;
+    await useSeveralTimes(second.url, secret);
+    expect((await account.api.delete(`/api/v1/tokens/${created.body.token.id}`)).status).toBe(204);
+    await changesHeard(second.app.db);
+    expectProblem(await client(second.url, secret).get('/api/v1/me'), 401);
+    expect((await client(second.url, account.token).get('/api/v1/me')).status).toBe(200);
+  });
+
+  it('keep a checked token without asking the database, and look it up again once the feed has started over', async () => {
+    const account = await signUp(server.url, { email: uniqueEmail('pg-feed-restart') });
+    const version = watchVersion(server.app.db)!;
+    await until('the change feed listens', () => !Number.isNaN(version()));
+    const before = version();
+    await useSeveralTimes(server.url, account.token);
+    // A deletion the triggers do not announce (replica mode skips them): the kept token is still served,
+    // which shows it is kept, not looked up.
+    await other.query("set session_replication_role = 'replica'");
+    await other.query('delete from api_tokens where user_id = $1', [account.user.id]);
+    await other.query("set session_replication_role = 'origin'");
+    expect((await account.api.get('/api/v1/me')).status).toBe(200);
+    // The feed's connection is lost and opened again: what it kept may have missed writes, and is not served.
+    const { rows } = await other.query(
+      `select pg_terminate_backend(pid) as done from pg_stat_activity where application_name = 'freezer-manager change feed' and datname = current_database() and pid <> pg_backend_pid()`,
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    await until('the change feed listens again', () => !Number.isNaN(version()) && version() !== before);
     expectProblem(await account.api.get('/api/v1/me'), 401);
   });
 });

@@ -10,6 +10,7 @@ import * as productsIndexes from './20261123_0008_products_indexes.js';
 import * as freezerTypeStatsClustered from './20261123_0009_freezer_type_stats_clustered.js';
 import * as foldedNames from './20261123_0010_folded_names.js';
 import * as auditLogIndexes from './20261123_0011_audit_log_indexes.js';
+import * as postgresChangeFeed from './20261123_0012_postgres_change_feed.js';
 
 /** Append-only list of migrations, in order. Static imports keep them working from src (tests) and dist alike. */
 const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '20261123_0009_freezer_type_stats_clustered': freezerTypeStatsClustered,
   '20261123_0010_folded_names': foldedNames,
   '20261123_0011_audit_log_indexes': auditLogIndexes,
+  '20261123_0012_postgres_change_feed': postgresChangeFeed,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -8,7 +8,7 @@ import { toProductDto, type ProductDto } from '../products/products.dto.js';
 import { productsRepository } from '../products/products.repository.js';
 import { freezersRepository, type FreezerWithCounts } from './freezers.repository.js';
 import { nextFreeSlots } from './slots.js';
-import { externalDataVersion, inTransaction, watchMembershipWrites } from '../../db/database.js';
+import { inTransaction, watchMembershipWrites, watchVersion } from '../../db/database.js';
 
 export interface FreezerDto {
   id: number;
@@ -42,19 +42,19 @@ export interface BoxContent {
 const MAX_CONTENT = 5000;
 
 /**
- * Who shares a freezer with whom, asked on every write (cache invalidation): kept in process on SQLite, where
+ * Who shares a freezer with whom, asked on every write (cache invalidation): kept in process. On SQLite,
  * TEMP triggers report this connection's membership writes and data_version other processes' writes; on
- * PostgreSQL, asked each time.
+ * PostgreSQL, the change feed hears everybody's (see watchMembershipWrites and watchVersion).
  */
 function coMemberLookup(db: Kysely<Database>): (userId: number) => Promise<number[]> {
   const query = (userId: number) => freezersRepository.coMemberIds(db, userId);
-  const externalVersion = externalDataVersion(db);
+  const watchedVersion = watchVersion(db);
   let generation = 0;
-  if (!externalVersion || !watchMembershipWrites(db, () => (generation += 1))) return query;
+  if (!watchedVersion || !watchMembershipWrites(db, () => (generation += 1))) return query;
   const known = new Map<number, number[]>();
-  let knownAt = { generation, version: externalVersion() };
+  let knownAt = { generation, version: watchedVersion() };
   return async (userId) => {
-    const version = externalVersion();
+    const version = watchedVersion();
     if (knownAt.generation !== generation || knownAt.version !== version) {
       known.clear();
       knownAt = { generation, version };

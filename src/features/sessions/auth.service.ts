@@ -8,7 +8,7 @@ import { tokensRepository } from '../tokens/tokens.repository.js';
 import { normalizeEmail, toUserDto, type UserDto } from '../users/users.dto.js';
 import { usersRepository } from '../users/users.repository.js';
 import { sessionsRepository } from './sessions.repository.js';
-import { externalDataVersion, inTransaction, watchCredentialWrites } from '../../db/database.js';
+import { inTransaction, watchCredentialWrites, watchVersion } from '../../db/database.js';
 
 /** Who a request is, once its credential checked out. */
 export interface Authenticated {
@@ -41,27 +41,28 @@ interface Resolved {
 type Lookup = () => Promise<Resolved | 'disabled' | undefined>;
 
 /**
- * Checked credentials, kept in process on SQLite, so that a request costs no query to authenticate. What
- * could end or change one is watched at the source: TEMP triggers of this process's connection report every
- * write to an account row, a token or a session (watchCredentialWrites: revoking, logging out, a password
- * change or reset, an administrator disabling or demoting), whichever code made it, and moves that user's
- * generation; SQLite's data_version tells a write by another process (the CLI, another worker). An entry is
+ * Checked credentials, kept in process, so that a request costs no query to authenticate. What could end or
+ * change one is watched at the source (watchCredentialWrites): every write to an account row, a token or a
+ * session (revoking, logging out, a password change or reset, an administrator disabling or demoting),
+ * whichever code made it, moves that user's generation. On SQLite, TEMP triggers of this process's
+ * connection report them, and data_version tells a write by another process (the CLI, another worker). On
+ * PostgreSQL, the change feed hears everybody's (this instance's before its write is answered, another
+ * instance's a moment after its commit), and its version moves when it may have missed some. An entry is
  * served only while both are what they were when it was looked up, and expiry is checked on every use.
- * Undefined on PostgreSQL, where every request looks its credential up.
  */
 function credentialCache(db: Kysely<Database>) {
-  const externalVersion = externalDataVersion(db);
+  const watchedVersion = watchVersion(db);
   const generations = new Map<number, number>();
   let changes = 0;
   const watched = watchCredentialWrites(db, (userId) => {
     generations.set(userId, (generations.get(userId) ?? 0) + 1);
     changes += 1;
   });
-  if (!watched || !externalVersion) return undefined;
+  if (!watched || !watchedVersion) return undefined;
   const entries = new Map<string, { resolved: Resolved; generation: number; version: number; expires: number }>();
 
   return async (key: string, lookup: Lookup): Promise<Resolved | 'disabled' | undefined> => {
-    const version = externalVersion();
+    const version = watchedVersion();
     const entry = entries.get(key);
     if (entry) {
       const owner = entry.resolved.auth.user.id;
