@@ -57,10 +57,11 @@ export type DatabaseConfig =
   /** Absolute path of the SQLite file. */
   | { kind: 'sqlite'; file: string }
   /**
-   * A postgres:// URL (it may hold a password: never log it, see redactDatabaseUrl), the pool size, and
-   * whether connections prepare their queries (unset: they do; off for a PgBouncer in transaction mode).
+   * A postgres:// URL (it may hold a password: never log it, see redactDatabaseUrl), the pool size,
+   * whether connections prepare their queries, and whether the instance listens to the change feed to keep
+   * credentials and co-members in process (unset: both on; both off for a PgBouncer in transaction mode).
    */
-  | { kind: 'postgres'; url: string; poolMax: number; preparedStatements?: boolean };
+  | { kind: 'postgres'; url: string; poolMax: number; preparedStatements?: boolean; changeFeed?: boolean };
 
 export interface TlsConfig {
   /** PEM certificate chain file. */
@@ -136,7 +137,13 @@ function databaseConfig(env: Env, dataDir: string): DatabaseConfig {
     }
     if (!parsed.hostname && !parsed.searchParams.get('host')) throw new ConfigError('DATABASE_URL postgres:// needs a host, e.g. postgres://user@127.0.0.1:5432/freezer');
     if (parsed.pathname.replace(/^\//, '') === '') throw new ConfigError('DATABASE_URL postgres:// needs a database name, e.g. postgres://user@127.0.0.1:5432/freezer');
-    return { kind: 'postgres', url, poolMax: int(env, 'DATABASE_POOL_MAX', 10, 1, 1000), preparedStatements: bool(env, 'DATABASE_PREPARED_STATEMENTS', true) };
+    return {
+      kind: 'postgres',
+      url,
+      poolMax: int(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
+      preparedStatements: bool(env, 'DATABASE_PREPARED_STATEMENTS', true),
+      changeFeed: bool(env, 'DATABASE_CHANGE_FEED', true),
+    };
   }
   throw new ConfigError(`DATABASE_URL must start with sqlite:, postgres:// or postgresql:// (got "${url.split(':')[0]}:")`);
 }

@@ -8,7 +8,7 @@ const SYNC_TIMEOUT_MS = 5_000;
 /** With no sync for this long, one is sent anyway, so a connection that died quietly is noticed. */
 const HEARTBEAT_MS = 10_000;
 const RECONNECT_FIRST_MS = 100;
-const RECONNECT_MAX_MS = 5_000;
+const RECONNECT_MAX_MS = 30_000;
 
 interface Sync {
   n: number;
@@ -36,7 +36,8 @@ function newSync(n: number): Sync {
  *   The pool's connections call it after each commit (see openPostgresPool), so the instance that revoked a
  *   token refuses it from its very next request; another instance hears it a moment later.
  *
- * It connects on the first `start()`, and again after a failure, with a growing pause.
+ * It connects on the first `start()`, and again after a failure, with a growing pause (up to 30 s). A
+ * connection counts as listening once it has heard a notification it sent itself.
  */
 export class ChangeFeed {
   readonly #url: string;
@@ -58,6 +59,8 @@ export class ChangeFeed {
   /** Asked for while another was in flight: sent once that one is heard. */
   #next: Sync | undefined;
   #lastSync = 0;
+  /** Resolves when the connection being opened hears its own first notification. */
+  #probe: (() => void) | undefined;
   readonly #onError: (err: unknown) => void;
 
   constructor(url: string, onError: (err: unknown) => void = () => undefined) {
@@ -115,7 +118,9 @@ export class ChangeFeed {
       if (client === this.#client && message.channel === CHANNEL) this.#heard(message.payload ?? '');
     });
     // An error ends the connection; 'end' follows, and with it a new connection.
-    client.on('error', (err) => this.#onError(err));
+    client.on('error', (err) => {
+      if (!this.#closed) this.#onError(err);
+    });
     client.on('end', () => {
       if (client !== this.#client) return;
       this.#down();
@@ -124,7 +129,23 @@ export class ChangeFeed {
     try {
       await client.connect();
       await client.query(`listen ${CHANNEL}`);
+      // Listening only once it has heard itself: a connection that cannot carry notifications (a PgBouncer
+      // in transaction mode) is never trusted, and the instance looks everything up instead.
+      const heard = new Promise<void>((resolve) => {
+        this.#probe = resolve;
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the change feed did not hear its own notification within ${SYNC_TIMEOUT_MS} ms`)), SYNC_TIMEOUT_MS);
+      });
+      try {
+        await Promise.race([client.query('select pg_notify($1, $2)', [CHANNEL, `s:${this.#nonce}:probe`]).then(() => heard), timeout]);
+      } finally {
+        clearTimeout(timer);
+        this.#probe = undefined;
+      }
     } catch (err) {
+      if (this.#closed) return;
       this.#onError(err);
       if (client === this.#client) {
         this.#down();
@@ -185,6 +206,7 @@ export class ChangeFeed {
     const kind = payload.slice(0, 2);
     if (kind === 's:') {
       const [nonce, n] = payload.slice(2).split(':');
+      if (nonce === this.#nonce && n === 'probe') return this.#probe?.();
       const sync = this.#inFlight;
       if (nonce !== this.#nonce || !sync || Number(n) !== sync.n) return;
       clearTimeout(this.#inFlightTimer);

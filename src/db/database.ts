@@ -24,11 +24,11 @@ export interface OpenOptions {
 /** Opens the configured database through Kysely: the SQLite file (see openSqlite) or a PostgreSQL pool (see openPostgresPool). */
 export function openDatabase(database: DatabaseConfig, options: OpenOptions = {}): Db {
   if (database.kind === 'postgres') {
-    const feed = new ChangeFeed(database.url, options.onChangeFeedError);
-    const pool = openPostgresPool(database.url, database.poolMax, { preparedStatements: database.preparedStatements ?? true, feed });
+    const feed = (database.changeFeed ?? true) ? new ChangeFeed(database.url, options.onChangeFeedError) : undefined;
+    const pool = openPostgresPool(database.url, database.poolMax, { preparedStatements: database.preparedStatements ?? true, ...(feed ? { feed } : {}) });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     pools.set(db, pool);
-    feeds.set(db, feed);
+    if (feed) feeds.set(db, feed);
     return db;
   }
   const sqlite = openSqlite(database.file);

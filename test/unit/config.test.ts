@@ -31,12 +31,15 @@ describe('configuration', () => {
       url: 'postgres://fm:s3cret@db.example:5432/freezer',
       poolMax: 10,
       preparedStatements: true,
+      changeFeed: true,
     });
     expect(loadConfig({ DATABASE_URL: 'postgresql://fm@127.0.0.1/freezer', DATABASE_POOL_MAX: '25' }).database).toMatchObject({ kind: 'postgres', poolMax: 25 });
     expect(() => loadConfig({ DATABASE_URL: 'postgres://fm@127.0.0.1/freezer', DATABASE_POOL_MAX: '0' })).toThrow(/DATABASE_POOL_MAX/);
     expect(() => loadConfig({ DATABASE_URL: 'postgres://fm@127.0.0.1/freezer', DATABASE_POOL_MAX: 'many' })).toThrow(/DATABASE_POOL_MAX/);
     expect(loadConfig({ DATABASE_URL: 'postgres://fm@127.0.0.1/freezer', DATABASE_PREPARED_STATEMENTS: 'false' }).database).toMatchObject({ preparedStatements: false });
     expect(() => loadConfig({ DATABASE_URL: 'postgres://fm@127.0.0.1/freezer', DATABASE_PREPARED_STATEMENTS: 'sometimes' })).toThrow(/DATABASE_PREPARED_STATEMENTS must be true or false/);
+    expect(loadConfig({ DATABASE_URL: 'postgres://fm@127.0.0.1/freezer', DATABASE_CHANGE_FEED: 'false' }).database).toMatchObject({ changeFeed: false });
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://fm@127.0.0.1/freezer', DATABASE_CHANGE_FEED: 'yes please' })).toThrow(/DATABASE_CHANGE_FEED must be true or false/);
     for (const url of ['postgres://fm:s3cret@db.example:5432/', 'postgres://fm:s3cret@db.example:bad/freezer']) {
       let message = '';
       try {

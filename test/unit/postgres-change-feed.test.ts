@@ -101,4 +101,19 @@ describe.skipIf(TEST_DATABASE !== 'postgres')('the change feed on PostgreSQL', (
     await changesHeard(db);
     expect(credentials).toEqual([userId]);
   });
+
+  it('is not opened with DATABASE_CHANGE_FEED=false: nothing is watched, nothing kept, every commit answers at once', async () => {
+    const off = openDatabase({ kind: 'postgres', url: database.env.DATABASE_URL as string, poolMax: 1, changeFeed: false });
+    try {
+      expect(watchCredentialWrites(off, () => undefined)).toBe(false);
+      expect(watchMembershipWrites(off, () => undefined)).toBe(false);
+      expect(watchVersion(off)).toBeUndefined();
+      await off.updateTable('users').set({ language: 'en' }).where('id', '=', userId).execute();
+      const { rows } = await other.query(`select count(*)::int as n from pg_stat_activity where application_name = 'freezer-manager change feed' and datname = current_database()`);
+      // The suite's own handle listens; the one without a feed adds no connection.
+      expect(rows).toEqual([{ n: 1 }]);
+    } finally {
+      await off.destroy();
+    }
+  });
 });
