@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction, openDatabase, type Db } from '../../src/db/database.js';
 import { createTestDatabase, TEST_DATABASE, type TestDatabase } from '../test-database.js';
 
-// The PostgreSQL pool's connections prepare the statements they run (PreparingClient in database.ts).
+// The PostgreSQL pool's connections prepare the statements they run (PoolConnection in database.ts).
 // One connection, so that pg_prepared_statements (per session) shows what the queries left there.
 
 describe.skipIf(TEST_DATABASE !== 'postgres')('prepared statements on PostgreSQL', () => {
