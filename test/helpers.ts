@@ -10,6 +10,7 @@ import { sql, type Kysely } from 'kysely';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { isPostgres } from '../src/db/database.js';
+import { expect } from 'vitest';
 import { dropPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from './redis-helpers.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
@@ -225,4 +226,14 @@ export function freePort(): Promise<number> {
     });
     server.on('error', reject);
   });
+}
+
+/** Polls until fn() is true, or fails after timeoutMs. */
+export async function eventually(fn: () => Promise<boolean> | boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (await fn()) return;
+    if (Date.now() > until) expect.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

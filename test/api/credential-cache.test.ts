@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changesHeard, watchVersion } from '../../src/db/database.js';
-import { client, expectProblem, request, signUp, startServer, TEST_DATABASE, uniqueEmail, writeFromAnotherConnection, type TestServer } from '../helpers.js';
+import { client, eventually, expectProblem, request, signUp, startServer, TEST_DATABASE, uniqueEmail, writeFromAnotherConnection, type TestServer } from '../helpers.js';
 
 /**
  * Checked credentials are kept in process (auth.service), on SQLite and on PostgreSQL: these tests make
@@ -85,14 +85,6 @@ describe('credentials kept in process, written to by another program (SQLite)', 
   });
 });
 
-async function until(what: string, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within 10 s`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe.skipIf(TEST_DATABASE !== 'postgres')('credentials kept in process, written to by another instance (PostgreSQL)', () => {
   let server: TestServer;
   let second: TestServer;
@@ -124,7 +116,7 @@ describe.skipIf(TEST_DATABASE !== 'postgres')('credentials kept in process, writ
   it('keep a checked token without asking the database, and look it up again once the feed has started over', async () => {
     const account = await signUp(server.url, { email: uniqueEmail('pg-feed-restart') });
     const version = watchVersion(server.app.db)!;
-    await until('the change feed listens', () => !Number.isNaN(version()));
+    await eventually(() => !Number.isNaN(version()), 10_000, 'the change feed to listen');
     const before = version();
     await useSeveralTimes(server.url, account.token);
     // A deletion the triggers do not announce (replica mode skips them): the kept token is still served,
@@ -138,7 +130,7 @@ describe.skipIf(TEST_DATABASE !== 'postgres')('credentials kept in process, writ
       `select pg_terminate_backend(pid) as done from pg_stat_activity where application_name = 'freezer-manager change feed' and datname = current_database() and pid <> pg_backend_pid()`,
     );
     expect(rows.length).toBeGreaterThanOrEqual(2);
-    await until('the change feed listens again', () => !Number.isNaN(version()) && version() !== before);
+    await eventually(() => !Number.isNaN(version()) && version() !== before, 10_000, 'the change feed to listen again');
     expectProblem(await account.api.get('/api/v1/me'), 401);
   });
 });

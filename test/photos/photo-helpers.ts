@@ -79,12 +79,4 @@ export function filesUnder(dir: string): string[] {
   return out.sort();
 }
 
-/** Polls until fn() is true, or fails after timeoutMs. */
-export async function eventually(fn: () => Promise<boolean> | boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    if (await fn()) return;
-    if (Date.now() > until) expect.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { eventually } from '../helpers.js';

@@ -1,20 +1,13 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changesHeard, inTransaction, openDatabase, watchCredentialWrites, watchMembershipWrites, watchVersion, type Db } from '../../src/db/database.js';
+import { eventually } from '../helpers.js';
 import { createTestDatabase, TEST_DATABASE, type TestDatabase } from '../test-database.js';
 
 // PostgreSQL's change feed (db/change-feed.ts): migration 0012's triggers announce writes to credentials and
 // memberships, the handle's LISTEN connection hears them, and its version moves when it may have missed some.
 
 const AT = '2026-11-23T00:00:00.000Z';
-
-async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe.skipIf(TEST_DATABASE !== 'postgres')('the change feed on PostgreSQL', () => {
   let database: TestDatabase;
@@ -39,7 +32,7 @@ describe.skipIf(TEST_DATABASE !== 'postgres')('the change feed on PostgreSQL', (
     expect(watchCredentialWrites(db, (id) => credentials.push(id))).toBe(true);
     expect(watchMembershipWrites(db, () => (memberships += 1))).toBe(true);
     const version = watchVersion(db)!;
-    await waitUntil('the feed listens', () => !Number.isNaN(version()));
+    await eventually(() => !Number.isNaN(version()), 10_000, 'the feed to listen');
   });
   afterAll(async () => {
     await other?.end();
@@ -91,10 +84,10 @@ describe.skipIf(TEST_DATABASE !== 'postgres')('the change feed on PostgreSQL', (
     expect(Number.isNaN(before)).toBe(false);
     const { rows } = await other.query(`select pg_terminate_backend(pid) as done from pg_stat_activity where application_name = 'freezer-manager change feed' and datname = current_database()`);
     expect(rows).toEqual([{ done: true }]);
-    await waitUntil('the feed notices', () => Number.isNaN(version()));
+    await eventually(() => Number.isNaN(version()), 10_000, 'the feed to notice');
     // Nobody waits for a feed that is not listening.
     await changesHeard(db);
-    await waitUntil('the feed listens again', () => !Number.isNaN(version()));
+    await eventually(() => !Number.isNaN(version()), 10_000, 'the feed to listen again');
     expect(version()).not.toBe(before);
     credentials.length = 0;
     await other.query(`delete from sessions where token_hash = 's1'`);
