@@ -136,8 +136,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   // With REDIS_URL, instances share rate limits, the response cache and preview jobs; Redis unreachable: no start.
   const redis = config.redis ? await connectRedis(config.redis) : undefined;
-  // Without Redis, the workers of `serve --workers N` would each keep answers that a write through another
-  // worker cannot invalidate: then nothing is cached rather than something stale served.
   const db: Db = openDatabase(config.database, {
     backgroundCheckpoints: true,
     onCheckpointError: (err) => app.log.error({ err }, 'the WAL checkpoint worker stopped; SQLite checkpoints in the commits again'),
@@ -147,11 +145,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onClose', async () => {
     await db.destroy();
   });
+  // Without Redis, each process keeps its own answers. On SQLite every key holds the file's data_version,
+  // which a commit by any other connection moves: the other workers of `serve --workers N`, the CLI. On
+  // PostgreSQL nothing tells a worker of another's writes, so workers keep nothing rather than serve
+  // something stale.
   const externalVersion = externalDataVersion(db);
   const cache =
     redis && config.redis
       ? createRedisCache(redis, config.redis.prefix, app.log)
-      : createMemoryCache(config.workers > 1 ? { maxEntries: 0 } : externalVersion ? { externalVersion } : {});
+      : createMemoryCache(externalVersion ? { externalVersion } : config.workers > 1 ? { maxEntries: 0 } : {});
   const bullmq = redis ? await import('bullmq') : undefined;
   app.addHook('onClose', async () => {
     await cache.close();

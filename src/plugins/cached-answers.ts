@@ -21,7 +21,8 @@ export interface CachedAnswer {
  * It is kept as UTF-8 bytes: a hit is written to the socket as it is, where a string would be measured and
  * encoded again on every send (a seed API history of 30 KB cost about a fifth of its request).
  * Keys hold the cache's generations (see lib/cache.ts): a write through any route retires what it could
- * have changed before its own answer leaves. With `--workers N` and no Redis nothing is kept.
+ * have changed before its own answer leaves. With `--workers N` and no Redis, each worker keeps its own
+ * answers on SQLite (another worker's commits retire them, see app.ts) and none on PostgreSQL.
  */
 export async function sendCached(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, answer: CachedAnswer, compute: () => Promise<unknown>): Promise<FastifyReply> {
   const auth = request.auth;

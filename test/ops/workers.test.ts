@@ -49,7 +49,8 @@ describe('serve --workers 2', { timeout: 600_000 }, () => {
       Array.from({ length: 40 }, (_, i) => writes.post('/api/v1/products', { name: `p${i}`, typeId: 1, freezerId: freezer.id, box: 1 + (i % 4), quantity: 1 })),
     );
     expect(added.map((r) => r.status)).toEqual(Array(40).fill(201));
-    // Both workers answer the writer's trends (without Redis nothing is cached, so no worker keeps a stale answer).
+    // Both workers answer the writer's trends, and keep them (no Redis: each in process, under SQLite's
+    // data_version, which another worker's commit moves); no worker may serve a copy from before a write.
     const personal = async () =>
       Promise.all(Array.from({ length: 6 }, () => getOnNewConnection(`${s.url}/api/v1/trends/personal`, { authorization: `Bearer ${writer.token}` })));
     for (const answer of await personal()) expect(JSON.parse(answer.body)).toMatchObject([{ typeId: 1, freq: 40, latest: null }]);
@@ -60,6 +61,27 @@ describe('serve --workers 2', { timeout: 600_000 }, () => {
     expect((await writes.post('/api/v1/products', { name: 'one more', typeId: 2, freezerId: freezer.id, box: 1, quantity: 1 })).status).toBe(201);
     for (const answer of await personal()) expect(JSON.parse(answer.body).map((t: { typeId: number }) => t.typeId).sort()).toEqual([1, 2]);
     expect(new Set(s.logs.filter((l) => l.msg === 'incoming request' && l.req?.url === '/api/v1/trends/personal').map((l) => l.pid as number)).size).toBe(2);
+    // The workers keep those answers: six more, one after the other, from both workers, are all hits (the
+    // metrics sum every worker's count)...
+    const hits = async () =>
+      sample((await getOnNewConnection(`http://127.0.0.1:${metricsPort}/metrics`)).body, 'freezer_cache_lookups_total', { route: '/api/v1/trends/personal', result: 'hit' }) ?? 0;
+    const typesInOrder = async () => {
+      const logged = s.logs.length;
+      const types: number[][] = [];
+      for (let i = 0; i < 6; i += 1) {
+        const answer = await getOnNewConnection(`${s.url}/api/v1/trends/personal`, { authorization: `Bearer ${writer.token}` });
+        types.push(JSON.parse(answer.body).map((t: { typeId: number }) => t.typeId).sort());
+      }
+      await s.waitForLog(() => s.logs.slice(logged).filter((l) => l.msg === 'request completed').length >= 6, 'the request logs');
+      const servedBy = new Set(s.logs.slice(logged).filter((l) => l.msg === 'incoming request').map((l) => l.pid as number));
+      return { types, servedBy: servedBy.size };
+    };
+    const hitsBefore = await hits();
+    expect(await typesInOrder()).toEqual({ types: Array(6).fill([1, 2]), servedBy: 2 });
+    expect((await hits()) - hitsBefore).toBe(6);
+    // ...and one write through one worker retires what both kept.
+    expect((await writes.post('/api/v1/products', { name: 'and another', typeId: 3, freezerId: freezer.id, box: 2, quantity: 1 })).status).toBe(201);
+    expect(await typesInOrder()).toEqual({ types: Array(6).fill([1, 2, 3]), servedBy: 2 });
 
     // Metrics are the sum over the workers, on the main port (token) and on the metrics port.
     const viaToken = await getOnNewConnection(`${s.url}/metrics`, { authorization: `Bearer ${METRICS_TOKEN}` });
