@@ -116,6 +116,9 @@ export function startCheckpointer(sqlite: SQLite.Database, options: Checkpointer
     async close() {
       if (!stop()) return;
       const exited = new Promise((resolve) => worker.once('exit', resolve));
+      // Waited for, it must keep the process alive: a program whose last work is closing the database
+      // would otherwise end here, before its connection closes (and SQLite's last checkpoint with it).
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },

@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -126,6 +129,29 @@ describe('the background checkpointer (SQLite)', () => {
     expect(err.message).toBe('the checkpoint worker failed: SQLITE_CANTOPEN');
     expect(autocheckpoint(sqlite)).toBe(1000);
     sqlite.close();
+  });
+
+  it('keeps its process alive until the database is closed, when nothing else does', { timeout: 60_000 }, async () => {
+    // A program whose last work is closing the database: the worker thread is unref()ed so that it never
+    // keeps a process alive, but closing waits for it to exit, and then the connection must still close.
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+    const script = path.join(dir, 'close-last.ts');
+    fs.writeFileSync(
+      script,
+      [
+        `import { sql } from 'kysely';`,
+        `import { openDatabase } from ${JSON.stringify(path.join(root, 'src/db/database.ts'))};`,
+        `const db = openDatabase({ kind: 'sqlite', file: process.argv[2] }, { backgroundCheckpoints: true });`,
+        'await sql`create table t (x integer)`.execute(db);',
+        'await sql`insert into t values (1)`.execute(db);',
+        'await db.destroy();',
+        `console.log('closed');`,
+      ].join('\n'),
+    );
+    const { stdout } = await promisify(execFile)(path.join(root, 'node_modules/.bin/vite-node'), [script, file], { cwd: root });
+    expect(stdout.trim()).toBe('closed');
+    // SQLite's last connection checkpoints the whole WAL and deletes it on close.
+    expect(fs.existsSync(`${file}-wal`)).toBe(false);
   });
 
   it('is not started unless asked for (the CLI), nor for a database in memory', async () => {
