@@ -1,4 +1,5 @@
-import { sql, type Kysely, type Updateable } from 'kysely';
+import { sql, type Kysely, type QueryCreator, type Updateable } from 'kysely';
+import { isPostgres } from '../../db/database.js';
 import { prepareQuery, type PreparedQuery } from '../../db/prepared.js';
 import { containsFolded, foldCase, rowCount } from '../../db/sql.js';
 import type { Database, ProductFoldedColumn, ProductRow, ProductsTable, ProductUpdate } from '../../db/types.js';
@@ -176,30 +177,56 @@ const insideAt = prepareQuery((db, p: { freezerId: number; box: number; slot: nu
   db.selectFrom('products').select('id').where('freezer_id', '=', p.freezerId).where('box', '=', p.box).where('slot', '=', p.slot).where('date_out', 'is', null),
 );
 
-const insertRow = prepareQuery((db, p: NewProduct & Pick<ProductsTable, ProductFoldedColumn>) =>
-  db
-    .insertInto('products')
-    .values({
-      user_id: p.user_id,
-      freezer_id: p.freezer_id,
-      type_id: p.type_id,
-      name: p.name,
-      description: p.description,
-      box: p.box,
-      slot: p.slot,
-      date_in: p.date_in,
-      date_out: p.date_out,
-      period_months: p.period_months,
-      due_date: p.due_date,
-      quantity: p.quantity,
-      source_product_id: p.source_product_id,
-      created_at: p.created_at,
-      updated_at: p.updated_at,
-      name_folded: p.name_folded,
-      description_folded: p.description_folded,
-    })
-    .returning('id'),
-);
+type StoredProduct = NewProduct & Pick<ProductsTable, ProductFoldedColumn>;
+
+/** The columns of a new product row (with the folded copies of its texts). */
+function productValues(p: StoredProduct) {
+  return {
+    user_id: p.user_id,
+    freezer_id: p.freezer_id,
+    type_id: p.type_id,
+    name: p.name,
+    description: p.description,
+    box: p.box,
+    slot: p.slot,
+    date_in: p.date_in,
+    date_out: p.date_out,
+    period_months: p.period_months,
+    due_date: p.due_date,
+    quantity: p.quantity,
+    source_product_id: p.source_product_id,
+    created_at: p.created_at,
+    updated_at: p.updated_at,
+    name_folded: p.name_folded,
+    description_folded: p.description_folded,
+  };
+}
+
+const insertRow = prepareQuery((db, p: StoredProduct) => db.insertInto('products').values(productValues(p)).returning('id'));
+
+/**
+ * PostgreSQL: the product row and the counters it adds to, in one statement (data-modifying WITH clauses)
+ * instead of three, each a round trip to the server: a product counted by the general trend (not a history
+ * row of a partial take-out) adds to product_type_counts too. The statements see the same snapshot and
+ * touch different tables, so this is what running them one after the other does.
+ */
+const insertRowWithCounts = {
+  counted: prepareQuery((db, p: StoredProduct) =>
+    db
+      .with('type_count', () => addToTypeCount(db, { typeId: p.type_id, delta: 1 }))
+      .with('stats', () => addToStats(db, { freezerId: p.freezer_id, typeId: p.type_id, counted: 1, dateOut: p.date_out }))
+      .insertInto('products')
+      .values(productValues(p))
+      .returning('id'),
+  ),
+  history: prepareQuery((db, p: StoredProduct) =>
+    db
+      .with('stats', () => addToStats(db, { freezerId: p.freezer_id, typeId: p.type_id, counted: 0, dateOut: p.date_out }))
+      .insertInto('products')
+      .values(productValues(p))
+      .returning('id'),
+  ),
+};
 
 const countedAs = prepareQuery((db, p: { id: number }) => db.selectFrom('products').select(['freezer_id', 'type_id', 'source_product_id', 'date_out']).where('id', '=', p.id));
 
@@ -218,8 +245,8 @@ const statsTakenOut = prepareQuery((db, p: { freezerId: number; typeId: number; 
 );
 
 /** A new product row in freezer_type_stats: one more row, one more product unless a history row, a later take-out maybe. */
-const statsAdd = prepareQuery((db, p: { freezerId: number; typeId: number; counted: number; dateOut: string | null }) =>
-  db
+function addToStats(db: QueryCreator<Database>, p: { freezerId: number; typeId: number; counted: number; dateOut: string | null }) {
+  return db
     .insertInto('freezer_type_stats')
     .values({ freezer_id: p.freezerId, type_id: p.typeId, row_count: 1, freq: p.counted, latest: p.dateOut })
     .onConflict((oc) =>
@@ -236,8 +263,10 @@ const statsAdd = prepareQuery((db, p: { freezerId: number; typeId: number; count
           .else(eb.ref('freezer_type_stats.latest'))
           .end(),
       })),
-    ),
-);
+    );
+}
+
+const statsAdd = prepareQuery((db, p: { freezerId: number; typeId: number; counted: number; dateOut: string | null }) => addToStats(db, p));
 
 /** One (freezer, type) pair of freezer_type_stats counted again from the products (an index-only scan of a few rows). */
 const statsRecount = prepareQuery((db, p: { freezerId: number; typeId: number }) =>
@@ -273,12 +302,15 @@ async function recountStats(db: Kysely<Database>, pairs: ReadonlyArray<{ freezer
   }
 }
 
-const typeCountUpsert = prepareQuery((db, p: { typeId: number; delta: number }) =>
-  db
+/** Adds delta to a type's count of products (product_type_counts). */
+function addToTypeCount(db: QueryCreator<Database>, p: { typeId: number; delta: number }) {
+  return db
     .insertInto('product_type_counts')
     .values({ type_id: p.typeId, freq: p.delta })
-    .onConflict((oc) => oc.column('type_id').doUpdateSet((eb) => ({ freq: eb(eb.ref('product_type_counts.freq'), '+', eb.ref('excluded.freq')) }))),
-);
+    .onConflict((oc) => oc.column('type_id').doUpdateSet((eb) => ({ freq: eb(eb.ref('product_type_counts.freq'), '+', eb.ref('excluded.freq')) })));
+}
+
+const typeCountUpsert = prepareQuery((db, p: { typeId: number; delta: number }) => addToTypeCount(db, p));
 
 /** UPDATE products SET <these columns> WHERE id = ?, one compiled query per set of columns changed. */
 const updates = new Map<string, PreparedQuery<Record<string, unknown>, unknown>>();
@@ -339,10 +371,17 @@ export const productsRepository = {
   },
 
   async insert(db: Kysely<Database>, row: NewProduct): Promise<number> {
-    const created = await insertRow.executeTakeFirst(db, { ...row, name_folded: foldCase(row.name), description_folded: foldCase(row.description) });
+    const stored = { ...row, name_folded: foldCase(row.name), description_folded: foldCase(row.description) };
+    const counted = row.source_product_id === null;
+    if (isPostgres(db)) {
+      const created = await (counted ? insertRowWithCounts.counted : insertRowWithCounts.history).executeTakeFirst(db, stored);
+      if (!created) throw new Error('insert into products returned no id');
+      return created.id;
+    }
+    const created = await insertRow.executeTakeFirst(db, stored);
     if (!created) throw new Error('insert into products returned no id');
-    if (row.source_product_id === null) await adjustTypeCount(db, row.type_id, 1);
-    await statsAdd.execute(db, { freezerId: row.freezer_id, typeId: row.type_id, counted: row.source_product_id === null ? 1 : 0, dateOut: row.date_out });
+    if (counted) await adjustTypeCount(db, row.type_id, 1);
+    await statsAdd.execute(db, { freezerId: row.freezer_id, typeId: row.type_id, counted: counted ? 1 : 0, dateOut: row.date_out });
     return created.id;
   },
 
