@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { DATABASE_FILE, readTokens, type Manifest } from './dataset.js';
 import { explain } from './explain.js';
+import { inProcess } from './in-process.js';
 import { parseArgs, USAGE, type BenchOptions } from './lib/args.js';
 import { runLoad, type LoadResult, type RequestSpec } from './lib/load.js';
 import { gitInfo, machineInfo } from './lib/machine.js';
@@ -398,7 +399,8 @@ async function main(): Promise<void> {
     const file = path.join(options.resultsDir, `${label}.md`);
     say(await explain(data.dir, file));
     say(`written: ${path.relative(process.cwd(), file)}`);
-  } else if (options.soak) await soak(options);
+  } else if (options.inProcess) say(await inProcess(options, say));
+  else if (options.soak) await soak(options);
   else await benchmark(options);
 }
 

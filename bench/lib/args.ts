@@ -26,6 +26,8 @@ export interface BenchOptions {
   profile: boolean;
   /** Print the query plans and database-only timings of each scenario instead of loading the server. */
   explain: boolean;
+  /** Time productsService.create called in this process instead of loading the server (bench/in-process.ts). */
+  inProcess: boolean;
   /** The database the application runs on; PostgreSQL gets a copy of the (SQLite-generated) dataset. */
   database: 'sqlite' | 'postgres';
   /** PostgreSQL server (a maintenance database URL) where the bench makes its databases. */
@@ -51,6 +53,8 @@ export const USAGE = `npm run bench [-- options]
   --generate-only        build the dataset, print where it is, and stop
   --seed N               dataset random seed (default 20261122)
   --explain              EXPLAIN QUERY PLAN and database-only timings of every scenario's queries (no load)
+  --in-process           add-product without HTTP: productsService.create called in this process,
+                         --connections at a time (writes/s, CPU per write; with --rounds, --database)
   --profile              write a CPU profile of the application server (.cpuprofile, in the run directory)
   --database sqlite|postgres
                          the application's database (default sqlite); postgres: the dataset is copied into
@@ -85,6 +89,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     seed: 20261122,
     profile: false,
     explain: false,
+    inProcess: false,
     database: 'sqlite',
     postgresUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
     help: false,
@@ -148,6 +153,9 @@ export function parseArgs(argv: string[]): BenchOptions {
         break;
       case '--explain':
         options.explain = true;
+        break;
+      case '--in-process':
+        options.inProcess = true;
         break;
       case '--profile':
         options.profile = true;
