@@ -444,7 +444,8 @@ export async function generateDataset(options: GenerateOptions): Promise<Manifes
   log(`  ${productCount} products and ${partialCount} partial take-out rows written`);
 
   for (const index of indexes) db.exec(index.sql);
-  // The per-type counts of the general trend, as the products repository keeps them (migration 0004).
+  // The per-type counts of the general trend, as the products repository keeps them (migration 0004), each in
+  // shard 0 as migration 0013 leaves existing counts.
   db.exec('delete from product_type_counts');
   db.exec('insert into product_type_counts (type_id, freq) select type_id, count(*) from products where source_product_id is null group by type_id');
   // Per freezer and type, as the products repository keeps them (migration 0006).

@@ -147,9 +147,13 @@ export interface PhotosTable {
   updated_at: string;
 }
 
-/** Products per type, history rows of partial take-outs excluded (kept by the products repository). */
+/**
+ * Products per type, history rows of partial take-outs excluded (kept by the products repository), in
+ * shards (migration 0013): a type's count is the sum of its rows.
+ */
 export interface ProductTypeCountsTable {
   type_id: number;
+  shard: number;
   freq: number;
 }
 

@@ -6,7 +6,8 @@ import { openTestDatabase, TEST_DATABASE } from '../helpers.js';
 
 // Migrations that change what is there already, on the suite's database (SQLite, or PostgreSQL with
 // FM_TEST_DATABASE=postgres): 0010 (folded copies of the searched names) down, rows written without the
-// copies, up again, and the copies of existing rows are their texts in lower case; 0011's indexes.
+// copies, up again, and the copies of existing rows are their texts in lower case; 0011's indexes; 0013's
+// shards of the type counts.
 
 let db: Db;
 let close: () => Promise<void>;
@@ -26,6 +27,7 @@ describe('migration 0010: folded names', () => {
     const down = await migrator.migrateTo('20261123_0009_freezer_type_stats_clustered');
     expect(down.error).toBeUndefined();
     expect(down.results?.map((r) => [r.migrationName, r.direction, r.status])).toEqual([
+      ['20261123_0013_type_count_shards', 'Down', 'Success'],
       ['20261123_0012_postgres_change_feed', 'Down', 'Success'],
       ['20261123_0011_audit_log_indexes', 'Down', 'Success'],
       ['20261123_0010_folded_names', 'Down', 'Success'],
@@ -49,7 +51,7 @@ describe('migration 0010: folded names', () => {
       ])
       .execute();
 
-    expect(await migrateToLatest(db)).toEqual(['20261123_0010_folded_names', '20261123_0011_audit_log_indexes', '20261123_0012_postgres_change_feed']);
+    expect(await migrateToLatest(db)).toEqual(['20261123_0010_folded_names', '20261123_0011_audit_log_indexes', '20261123_0012_postgres_change_feed', '20261123_0013_type_count_shards']);
     const rows = await any.selectFrom('products').select(['name', 'name_folded', 'description_folded']).where('freezer_id', '=', freezer.id).orderBy('slot').execute();
     expect(rows).toEqual([
       { name: 'SOUPE de Noël', name_folded: 'soupe de noël', description_folded: 'crème épaisse' },
@@ -78,7 +80,43 @@ describe('migration 0011: audit log indexes', () => {
     const migrator = new Migrator({ db, provider: migrationProvider });
     expect((await migrator.migrateTo('20261123_0010_folded_names')).error).toBeUndefined();
     expect(await indexesOf(db, 'audit_log')).toEqual(['audit_log_created_idx', 'audit_log_user_idx']);
-    expect(await migrateToLatest(db)).toEqual(['20261123_0011_audit_log_indexes', '20261123_0012_postgres_change_feed']);
+    expect(await migrateToLatest(db)).toEqual(['20261123_0011_audit_log_indexes', '20261123_0012_postgres_change_feed', '20261123_0013_type_count_shards']);
     expect(await indexesOf(db, 'audit_log')).toEqual(['audit_log_user_idx']);
+  });
+});
+
+describe('migration 0013: type count shards', () => {
+  it('moves each count into shard 0, adds the shards back up on the way down, and keeps every sum', async () => {
+    const any = db as Kysely<any>;
+    const sums = async () =>
+      (await any.selectFrom('product_type_counts').select(['type_id', sql<number>`sum(freq)`.as('n')]).groupBy('type_id').orderBy('type_id').execute()).map((r) => [r.type_id, Number(r.n)]);
+    // Counts spread over shards, as PostgreSQL's writes leave them, one of them below zero.
+    await any.deleteFrom('product_type_counts').execute();
+    await any
+      .insertInto('product_type_counts')
+      .values([
+        { type_id: 1, shard: 0, freq: 5 },
+        { type_id: 1, shard: 7, freq: -1 },
+        { type_id: 1, shard: 9, freq: 3 },
+        { type_id: 2, shard: 4, freq: 2 },
+      ])
+      .execute();
+    expect(await sums()).toEqual([
+      [1, 7],
+      [2, 2],
+    ]);
+    const migrator = new Migrator({ db, provider: migrationProvider });
+    expect((await migrator.migrateTo('20261123_0012_postgres_change_feed')).error).toBeUndefined();
+    expect(await columnsOf(db, 'product_type_counts')).not.toContain('shard');
+    expect(await sums()).toEqual([
+      [1, 7],
+      [2, 2],
+    ]);
+    expect(await migrateToLatest(db)).toEqual(['20261123_0013_type_count_shards']);
+    const rows = await any.selectFrom('product_type_counts').select(['type_id', 'shard', 'freq']).orderBy('type_id').execute();
+    expect(rows).toEqual([
+      { type_id: 1, shard: 0, freq: 7 },
+      { type_id: 2, shard: 0, freq: 2 },
+    ]);
   });
 });

@@ -11,6 +11,7 @@ import * as freezerTypeStatsClustered from './20261123_0009_freezer_type_stats_c
 import * as foldedNames from './20261123_0010_folded_names.js';
 import * as auditLogIndexes from './20261123_0011_audit_log_indexes.js';
 import * as postgresChangeFeed from './20261123_0012_postgres_change_feed.js';
+import * as typeCountShards from './20261123_0013_type_count_shards.js';
 
 /** Append-only list of migrations, in order. Static imports keep them working from src (tests) and dist alike. */
 const migrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '20261123_0010_folded_names': foldedNames,
   '20261123_0011_audit_log_indexes': auditLogIndexes,
   '20261123_0012_postgres_change_feed': postgresChangeFeed,
+  '20261123_0013_type_count_shards': typeCountShards,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -211,9 +211,9 @@ const insertRow = prepareQuery((db, p: StoredProduct) => db.insertInto('products
  * touch different tables, so this is what running them one after the other does.
  */
 const insertRowWithCounts = {
-  counted: prepareQuery((db, p: StoredProduct) =>
+  counted: prepareQuery((db, p: StoredProduct & { shard: number }) =>
     db
-      .with('type_count', () => addToTypeCount(db, { typeId: p.type_id, delta: 1 }))
+      .with('type_count', () => addToTypeCount(db, { typeId: p.type_id, shard: p.shard, delta: 1 }))
       .with('stats', () => addToStats(db, { freezerId: p.freezer_id, typeId: p.type_id, counted: 1, dateOut: p.date_out }))
       .insertInto('products')
       .values(productValues(p))
@@ -302,15 +302,23 @@ async function recountStats(db: Kysely<Database>, pairs: ReadonlyArray<{ freezer
   }
 }
 
-/** Adds delta to a type's count of products (product_type_counts). */
-function addToTypeCount(db: QueryCreator<Database>, p: { typeId: number; delta: number }) {
+/** Adds delta to one shard of a type's count of products (product_type_counts). */
+function addToTypeCount(db: QueryCreator<Database>, p: { typeId: number; shard: number; delta: number }) {
   return db
     .insertInto('product_type_counts')
-    .values({ type_id: p.typeId, freq: p.delta })
-    .onConflict((oc) => oc.column('type_id').doUpdateSet((eb) => ({ freq: eb(eb.ref('product_type_counts.freq'), '+', eb.ref('excluded.freq')) })));
+    .values({ type_id: p.typeId, shard: p.shard, freq: p.delta })
+    .onConflict((oc) => oc.columns(['type_id', 'shard']).doUpdateSet((eb) => ({ freq: eb(eb.ref('product_type_counts.freq'), '+', eb.ref('excluded.freq')) })));
 }
 
-const typeCountUpsert = prepareQuery((db, p: { typeId: number; delta: number }) => addToTypeCount(db, p));
+const typeCountUpsert = prepareQuery((db, p: { typeId: number; shard: number; delta: number }) => addToTypeCount(db, p));
+
+/** Shards of a type's count on PostgreSQL (see migration 0013); SQLite runs one writer at a time and keeps one row per type. */
+const TYPE_COUNT_SHARDS = 16;
+
+/** The shard of product_type_counts that a write to this freezer's products adds to. */
+function typeCountShard(db: Kysely<Database>, freezerId: number): number {
+  return isPostgres(db) ? freezerId % TYPE_COUNT_SHARDS : 0;
+}
 
 /** UPDATE products SET <these columns> WHERE id = ?, one compiled query per set of columns changed. */
 const updates = new Map<string, PreparedQuery<Record<string, unknown>, unknown>>();
@@ -374,13 +382,13 @@ export const productsRepository = {
     const stored = { ...row, name_folded: foldCase(row.name), description_folded: foldCase(row.description) };
     const counted = row.source_product_id === null;
     if (isPostgres(db)) {
-      const created = await (counted ? insertRowWithCounts.counted : insertRowWithCounts.history).executeTakeFirst(db, stored);
+      const created = await (counted ? insertRowWithCounts.counted : insertRowWithCounts.history).executeTakeFirst(db, { ...stored, shard: typeCountShard(db, row.freezer_id) });
       if (!created) throw new Error('insert into products returned no id');
       return created.id;
     }
     const created = await insertRow.executeTakeFirst(db, stored);
     if (!created) throw new Error('insert into products returned no id');
-    if (counted) await adjustTypeCount(db, row.type_id, 1);
+    if (counted) await adjustTypeCount(db, row.type_id, row.freezer_id, 1);
     await statsAdd.execute(db, { freezerId: row.freezer_id, typeId: row.type_id, counted: counted ? 1 : 0, dateOut: row.date_out });
     return created.id;
   },
@@ -398,12 +406,12 @@ export const productsRepository = {
     if (columns.length > 0) await updateOf(columns).execute(db, { ...stored, $id: id });
     if (before) {
       const typeAfter = (changes.type_id as number | undefined) ?? before.type_id;
+      const freezerAfter = (changes.freezer_id as number | undefined) ?? before.freezer_id;
       if (countsChange) {
         const countedAfter = (changes.source_product_id === undefined ? before.source_product_id : changes.source_product_id) === null;
-        if (before.source_product_id === null) await adjustTypeCount(db, before.type_id, -1);
-        if (countedAfter) await adjustTypeCount(db, typeAfter, 1);
+        if (before.source_product_id === null) await adjustTypeCount(db, before.type_id, before.freezer_id, -1);
+        if (countedAfter) await adjustTypeCount(db, typeAfter, freezerAfter, 1);
       }
-      const freezerAfter = (changes.freezer_id as number | undefined) ?? before.freezer_id;
       const takenOut = before.date_out === null && typeof changes.date_out === 'string' && !countsChange && freezerAfter === before.freezer_id;
       if (takenOut) await statsTakenOut.execute(db, { freezerId: freezerAfter, typeId: typeAfter, dateOut: changes.date_out as string });
       else await recountStats(db, [before, { freezer_id: freezerAfter, type_id: typeAfter }]);
@@ -413,7 +421,7 @@ export const productsRepository = {
   async delete(db: Kysely<Database>, id: number): Promise<void> {
     const before = await countedAs.executeTakeFirst(db, { id });
     await db.deleteFrom('products').where('id', '=', id).execute();
-    if (before && before.source_product_id === null) await adjustTypeCount(db, before.type_id, -1);
+    if (before && before.source_product_id === null) await adjustTypeCount(db, before.type_id, before.freezer_id, -1);
     if (before) await recountStats(db, [before]);
   },
 
@@ -431,6 +439,6 @@ export const productsRepository = {
  * with the products table, in the caller's transaction. Every write to products goes through this
  * repository, so the general trend never reads a stale count.
  */
-async function adjustTypeCount(db: Kysely<Database>, typeId: number, delta: number): Promise<void> {
-  await typeCountUpsert.execute(db, { typeId, delta });
+async function adjustTypeCount(db: Kysely<Database>, typeId: number, freezerId: number, delta: number): Promise<void> {
+  await typeCountUpsert.execute(db, { typeId, shard: typeCountShard(db, freezerId), delta });
 }
