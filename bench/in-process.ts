@@ -7,16 +7,16 @@
  * scenario is what the HTTP request around the write costs.
  */
 import path from 'node:path';
-import pg from 'pg';
 import { openDatabase, type Db } from '../src/db/database.js';
 import { createProductsService } from '../src/features/products/products.service.js';
 import type { Actor } from '../src/lib/actor.js';
-import { namesFor, TYPE_WEIGHTS } from './lib/catalogue.js';
+import { TYPE_WEIGHTS } from './lib/catalogue.js';
 import type { BenchOptions } from './lib/args.js';
 import { DATABASE_FILE, readTokens } from './dataset.js';
 import { ensureDataset, runCopy } from './lib/prepared.js';
-import { postgresRunCopy, preparePostgresDataset } from './lib/postgres.js';
-import { int, pick, rng, weighted } from './lib/random.js';
+import { postgresRows, postgresRunCopy, preparePostgresDataset } from './lib/postgres.js';
+import { pick, rng, weighted } from './lib/random.js';
+import { newProduct } from './scenarios.js';
 
 export interface InProcessRound {
   writes: number;
@@ -28,14 +28,8 @@ export interface InProcessRound {
 
 /** pg_stat_database's rollbacks of one database (its statistics lag by up to half a second). */
 async function rollbacksOf(url: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: string }>('select pg_stat_clear_snapshot(), xact_rollback as n from pg_stat_database where datname = current_database()');
-    return Number(rows[0]?.n ?? 0);
-  } finally {
-    await client.end();
-  }
+  const [row] = await postgresRows<{ n: string }>(url, 'select pg_stat_clear_snapshot(), xact_rollback as n from pg_stat_database where datname = current_database()');
+  return Number(row?.n ?? 0);
 }
 
 async function round(options: BenchOptions, pristineDir: string, number: number, say: (line: string) => void): Promise<InProcessRound> {
@@ -51,11 +45,8 @@ async function round(options: BenchOptions, pristineDir: string, number: number,
     const writers = readTokens(pristineDir).users.filter((u) => u.freezers.length > 0);
     const write = async () => {
       const user = pick(random, writers);
-      const freezer = pick(random, user.freezers);
-      const typeId = drawType(random);
-      const [en, fr] = pick(random, namesFor(typeId));
       const actor: Actor = { userId: user.id, role: 'user', language: user.language, ip: '127.0.0.1' };
-      await products.create(actor, { name: user.language === 'fr' ? fr : en, description: 'bench', typeId, freezerId: freezer.id, box: int(random, 1, freezer.boxCount), quantity: int(random, 1, 6) });
+      await products.create(actor, newProduct(random, user, drawType));
     };
     const load = async (seconds: number): Promise<number> => {
       const until = performance.now() + seconds * 1000;

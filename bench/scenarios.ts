@@ -162,18 +162,23 @@ async function status(url: string, init?: RequestInit): Promise<number> {
   return response.status;
 }
 
-export function addProductRequest(ctx: ScenarioContext, user: BenchUser, drawType: (r: Random) => number): RequestSpec {
-  const freezer = pick(ctx.random, user.freezers);
-  const typeId = drawType(ctx.random);
-  const [en, fr] = pick(ctx.random, namesFor(typeId));
-  const body = {
+/** What add-product puts in: a product of a drawn type, named in the user's language, into a random box of one of their freezers. */
+export function newProduct(random: Random, user: BenchUser, drawType: (r: Random) => number) {
+  const freezer = pick(random, user.freezers);
+  const typeId = drawType(random);
+  const [en, fr] = pick(random, namesFor(typeId));
+  return {
     name: user.language === 'fr' ? fr : en,
     description: 'bench',
     typeId,
     freezerId: freezer.id,
-    box: int(ctx.random, 1, freezer.boxCount),
-    quantity: int(ctx.random, 1, 6),
+    box: int(random, 1, freezer.boxCount),
+    quantity: int(random, 1, 6),
   };
+}
+
+export function addProductRequest(ctx: ScenarioContext, user: BenchUser, drawType: (r: Random) => number): RequestSpec {
+  const body = newProduct(ctx.random, user, drawType);
   return { method: 'POST', path: '/api/v1/products', headers: { ...bearer(user), ...JSON_HEADERS }, body: JSON.stringify(body), kind: `add-product:${user.id}` };
 }
 
