@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -121,6 +122,23 @@ export async function request<T = any>(base: string, method: string, url: string
     }
   }
   return { status: response.status, headers: response.headers, body: parsed as T, text };
+}
+
+/**
+ * A GET with exactly these headers and the bytes as sent: fetch would add its own Accept-Encoding and
+ * undo a Content-Encoding.
+ */
+export function rawGet(base: string, url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; bytes: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(`${base}${url}`, { headers }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, bytes: Buffer.concat(chunks) }));
+        response.on('error', reject);
+      })
+      .on('error', reject);
+  });
 }
 
 /** A client bound to one server and, optionally, one token. */

@@ -1,5 +1,6 @@
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUp, startServer, uniqueEmail, writeFromAnotherConnection, type TestServer } from '../helpers.js';
+import { rawGet, signUp, startServer, uniqueEmail, writeFromAnotherConnection, type TestServer } from '../helpers.js';
 import { newFreezer, putIn } from '../inventory-helpers.js';
 
 /**
@@ -127,6 +128,94 @@ describe('cached read answers', () => {
     });
     expect(added.status, added.text).toBe(200);
     expect((await listTwice(account, url)).map((p: any) => p.product_name)).toEqual(['Seed soup']);
+  });
+});
+
+describe('cached read answers, gzipped for the clients that take it', () => {
+  let server: TestServer;
+  let account: Account;
+  let url: string;
+  let freezerId: number;
+  beforeAll(async () => {
+    server = await startServer();
+    account = await signUp(server.url, { email: uniqueEmail('gzip') });
+    freezerId = (await newFreezer(account.api)).id;
+    // About 250 bytes of JSON a product: eight of them make an answer well over the 1 KB below which nothing is gzipped.
+    for (let box = 1; box <= 4; box += 1) for (let n = 0; n < 2; n += 1) await putIn(account.api, freezerId, box, { name: `Gzipped soup ${box}.${n}` });
+    url = `/api/v1/products?freezerId=${freezerId}`;
+  });
+  afterAll(async () => server.close());
+  const auth = () => ({ authorization: `Bearer ${account.token}` });
+
+  it('send the same JSON gzipped, kept and served again as a hit, with Vary: Accept-Encoding', async () => {
+    const plain = await rawGet(server.url, url, auth());
+    expect(plain.status).toBe(200);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.vary).toBe('accept-encoding');
+    expect(plain.bytes.length).toBeGreaterThan(1024);
+    expect(JSON.parse(plain.bytes.toString('utf8')).total).toBe(8);
+
+    const first = await rawGet(server.url, url, { ...auth(), 'accept-encoding': 'gzip, deflate, br' });
+    const second = await rawGet(server.url, url, { ...auth(), 'accept-encoding': 'gzip, deflate, br' });
+    for (const answer of [first, second]) {
+      expect(answer.status).toBe(200);
+      expect(answer.headers['content-encoding']).toBe('gzip');
+      expect(answer.headers.vary).toBe('accept-encoding');
+      expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(Number(answer.headers['content-length'])).toBe(answer.bytes.length);
+      expect(answer.bytes.length).toBeLessThan(plain.bytes.length / 2);
+      expect(gunzipSync(answer.bytes).equals(plain.bytes)).toBe(true);
+    }
+    expect([first.headers['x-cache'], second.headers['x-cache']]).toEqual(['miss', 'hit']);
+    // The plain answer was kept apart: still a hit, still not gzipped.
+    const again = await rawGet(server.url, url, auth());
+    expect([again.headers['x-cache'], again.headers['content-encoding']]).toEqual(['hit', undefined]);
+  });
+
+  it('retire the gzipped answer with the plain one on a write', async () => {
+    const gzip = { ...auth(), 'accept-encoding': 'gzip' };
+    await rawGet(server.url, url, gzip);
+    expect((await rawGet(server.url, url, gzip)).headers['x-cache']).toBe('hit');
+    const added = await putIn(account.api, freezerId, 1, { name: 'Added while gzipped' });
+    const after = await rawGet(server.url, url, gzip);
+    expect(after.headers['x-cache']).toBe('miss');
+    const list = JSON.parse(gunzipSync(after.bytes).toString('utf8'));
+    expect(list.items.map((p: any) => p.id)).toContain(added.id);
+    expect((await account.api.delete(`/api/v1/products/${added.id}`)).status).toBe(204);
+  });
+
+  it('send plain JSON to a client that refuses gzip, names no coding, or only others', async () => {
+    for (const acceptEncoding of ['gzip;q=0, deflate', 'identity', 'br, deflate', '*;q=0', '', 'gzip;q=0, *']) {
+      const answer = await rawGet(server.url, url, { ...auth(), 'accept-encoding': acceptEncoding });
+      expect(answer.status, acceptEncoding).toBe(200);
+      expect(answer.headers['content-encoding'], acceptEncoding).toBeUndefined();
+      expect(JSON.parse(answer.bytes.toString('utf8')).total, acceptEncoding).toBe(8);
+    }
+    for (const acceptEncoding of ['*', 'GZIP;q=0.5', 'x-gzip', 'identity, *;q=0.1']) {
+      const answer = await rawGet(server.url, url, { ...auth(), 'accept-encoding': acceptEncoding });
+      expect(answer.headers['content-encoding'], acceptEncoding).toBe('gzip');
+      expect(JSON.parse(gunzipSync(answer.bytes).toString('utf8')).total, acceptEncoding).toBe(8);
+    }
+  });
+
+  it('send an answer under 1 KB as it is, even to a client that takes gzip', async () => {
+    const other = await signUp(server.url, { email: uniqueEmail('gzip-small') });
+    const small = await rawGet(server.url, '/api/v1/products', { authorization: `Bearer ${other.token}`, 'accept-encoding': 'gzip' });
+    expect(small.status).toBe(200);
+    expect(small.bytes.length).toBeLessThan(1024);
+    expect(small.headers['content-encoding']).toBeUndefined();
+    expect(small.headers.vary).toBe('accept-encoding');
+    expect(JSON.parse(small.bytes.toString('utf8')).total).toBe(0);
+  });
+
+  it('gzip the seed API’s product list, which carries its token in the path', async () => {
+    const seedUrl = `/get_product/all/0/${account.token}`;
+    const plain = await rawGet(server.url, seedUrl, {});
+    const gzipped = await rawGet(server.url, seedUrl, { 'accept-encoding': 'gzip' });
+    expect([plain.status, gzipped.status]).toEqual([200, 200]);
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gzipped.bytes).equals(plain.bytes)).toBe(true);
+    expect(JSON.parse(plain.bytes.toString('utf8'))).toHaveLength(8);
   });
 });
 

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { gzipSync } from 'node:zlib';
+import { acceptsGzip, isGzip } from '../../src/lib/content-coding.js';
+
+describe('acceptsGzip (Accept-Encoding)', () => {
+  it.each([
+    ['gzip', true],
+    ['gzip, deflate, br', true],
+    ['br;q=1.0, gzip;q=0.8, *;q=0.1', true],
+    ['GZip', true],
+    [' x-gzip ', true],
+    ['*', true],
+    ['identity, *;q=0.5', true],
+    ['gzip;q=0.001', true],
+    ['gzip; Q=1', true],
+  ])('%j takes gzip', (header, expected) => {
+    expect(acceptsGzip(header)).toBe(expected);
+  });
+
+  it.each([
+    ['', false],
+    ['identity', false],
+    ['deflate, br', false],
+    ['gzip;q=0', false],
+    ['gzip;q=0.000', false],
+    ['*;q=0', false],
+    ['gzip;q=0, *', false],
+    ['*, gzip;q=0', false],
+    ['gzip, gzip;q=0', false],
+    ['gzip;q=abc', false],
+    ['gzipped', false],
+  ])('%j does not', (header, expected) => {
+    expect(acceptsGzip(header)).toBe(expected);
+  });
+
+  it('takes no header as no gzip, and a header sent twice as one list', () => {
+    expect(acceptsGzip(undefined)).toBe(false);
+    expect(acceptsGzip(['deflate', 'gzip'])).toBe(true);
+    expect(acceptsGzip(['gzip', 'gzip;q=0'])).toBe(false);
+  });
+
+  it('answers each header for itself when clients alternate (the last one is remembered)', () => {
+    for (let i = 0; i < 3; i += 1) {
+      expect(acceptsGzip('gzip, br')).toBe(true);
+      expect(acceptsGzip('gzip, br')).toBe(true);
+      expect(acceptsGzip('br')).toBe(false);
+      expect(acceptsGzip('')).toBe(false);
+      expect(acceptsGzip('gzip, br')).toBe(true);
+    }
+  });
+});
+
+describe('isGzip', () => {
+  it('tells gzip bytes from JSON text', () => {
+    expect(isGzip(gzipSync('{"a":1}'))).toBe(true);
+    for (const json of ['{}', '[]', '"x"', '0', '']) expect(isGzip(Buffer.from(json))).toBe(false);
+    expect(isGzip(Buffer.from([0x1f]))).toBe(false);
+  });
+});
