@@ -96,6 +96,10 @@ async function registerWebApp(app: FastifyInstance, webDir: string): Promise<voi
     // One route per file found at start-up: a missing file is the API's ordinary 404, never the app.
     wildcard: false,
     index: false,
+    // The build's .br and .gz copies (web/vite.config.ts) are sent instead of a file to a browser that takes
+    // them (Content-Encoding, Vary: Accept-Encoding); they are not paths of their own.
+    preCompressed: true,
+    globIgnore: ['**/*.br', '**/*.gz'],
     cacheControl: false,
     setHeaders: (reply, filePath) => {
       const immutable = path.relative(webDir, filePath).startsWith(`assets${path.sep}`);

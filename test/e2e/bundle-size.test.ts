@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { viteBuild } from './harness/build.js';
 
@@ -58,6 +58,25 @@ describe('web app build', () => {
     }
     console.log(`first page JavaScript, gzip: ${(total / 1024).toFixed(1)} KB\n  ${sizes.join('\n  ')}`);
     expect(total).toBeLessThan(BUDGET);
+  });
+
+  it('writes a brotli and a gzip copy of every script, style sheet and SVG of 1 KB and more, and of nothing else', () => {
+    const assets = path.join(outDir, 'assets');
+    const names = fs.readdirSync(assets);
+    const originals = names.filter((name) => !/\.(br|gz)$/.test(name));
+    let compressed = 0;
+    for (const name of originals) {
+      const bytes = fs.readFileSync(path.join(assets, name));
+      const copies = /\.(js|css|svg)$/.test(name) && bytes.length >= 1024;
+      expect(names.includes(`${name}.br`), `${name}.br`).toBe(copies);
+      expect(names.includes(`${name}.gz`), `${name}.gz`).toBe(copies);
+      if (!copies) continue;
+      compressed += 1;
+      expect(brotliDecompressSync(fs.readFileSync(path.join(assets, `${name}.br`))).equals(bytes), `${name}.br`).toBe(true);
+      expect(gunzipSync(fs.readFileSync(path.join(assets, `${name}.gz`))).equals(bytes), `${name}.gz`).toBe(true);
+    }
+    expect(compressed, 'the entry script at least').toBeGreaterThan(0);
+    expect(names.filter((name) => /\.(br|gz)$/.test(name))).toHaveLength(compressed * 2);
   });
 
   it('keeps Chart.js out of the first page (it loads with the trends page)', () => {

@@ -1,12 +1,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_APP_ROUTES } from '../../src/app.js';
 import { latestMailTo, linkIn } from '../e2e/harness/mail.js';
-import { startServer, type TestServer } from '../helpers.js';
+import { rawGet, startServer, type TestServer } from '../helpers.js';
 
 const INDEX = '<!doctype html><html><head><script type="module" src="/assets/index-abc123.js"></script></head><body><div id="root"></div></body></html>';
+
+const LARGE_ASSET = 'trends-def456.js';
+const LARGE_SCRIPT = Buffer.from(Array.from({ length: 200 }, (_, i) => `export const chart${i} = () => "a chart of what was eaten, ${i}";`).join('\n'));
 
 /** A stand-in for dist/web with the shape Vite writes: index.html, hashed assets, a root file from public/. */
 function fakeBuild(): string {
@@ -16,6 +20,10 @@ function fakeBuild(): string {
   fs.writeFileSync(path.join(dir, 'assets', 'index-abc123.js'), 'console.log("app");');
   fs.writeFileSync(path.join(dir, 'assets', 'index-abc123.css'), 'body{margin:0}');
   fs.writeFileSync(path.join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+  // A chunk of the size that gets compressed copies, and the copies the build writes next to it.
+  fs.writeFileSync(path.join(dir, 'assets', LARGE_ASSET), LARGE_SCRIPT);
+  fs.writeFileSync(path.join(dir, 'assets', `${LARGE_ASSET}.br`), brotliCompressSync(LARGE_SCRIPT));
+  fs.writeFileSync(path.join(dir, 'assets', `${LARGE_ASSET}.gz`), gzipSync(LARGE_SCRIPT));
   return dir;
 }
 
@@ -69,6 +77,32 @@ describe('serving the web app', () => {
     const icon = await fetch(`${server.url}/favicon.svg`);
     expect(icon.status).toBe(200);
     expect(icon.headers.get('cache-control')).toBe('no-cache');
+  });
+
+  it('sends the build’s brotli or gzip copy of an asset to a browser that takes it, the file itself to others', async () => {
+    const url = `/assets/${LARGE_ASSET}`;
+    const cases: Array<[string | undefined, string | undefined, (bytes: Buffer) => Buffer]> = [
+      ['gzip, deflate, br, zstd', 'br', brotliDecompressSync],
+      ['gzip, deflate', 'gzip', gunzipSync],
+      [undefined, undefined, (bytes) => bytes],
+      ['identity', undefined, (bytes) => bytes],
+    ];
+    for (const [acceptEncoding, coding, decode] of cases) {
+      const answer = await rawGet(server.url, url, acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding });
+      expect(answer.status, acceptEncoding).toBe(200);
+      expect(answer.headers['content-encoding'], acceptEncoding).toBe(coding);
+      expect(answer.headers['content-type'], acceptEncoding).toMatch(/javascript/);
+      expect(answer.headers['cache-control'], acceptEncoding).toBe('public, max-age=31536000, immutable');
+      expect(answer.headers.vary, acceptEncoding).toMatch(/accept-encoding/i);
+      expect(decode(answer.bytes).equals(LARGE_SCRIPT), acceptEncoding).toBe(true);
+      if (coding) expect(answer.bytes.length, acceptEncoding).toBeLessThan(LARGE_SCRIPT.length / 4);
+    }
+    // The copies are not paths of their own.
+    for (const copy of [`${url}.br`, `${url}.gz`]) expect((await rawGet(server.url, copy, {})).status, copy).toBe(404);
+    // A file without copies goes as it is, whatever the browser takes.
+    const small = await rawGet(server.url, '/assets/index-abc123.js', { 'accept-encoding': 'gzip, br' });
+    expect(small.headers['content-encoding']).toBeUndefined();
+    expect(small.bytes.toString('utf8')).toBe('console.log("app");');
   });
 
   it('never answers the app for the API, the docs, the seed API, the probes or a missing file', async () => {
