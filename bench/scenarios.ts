@@ -76,6 +76,12 @@ export function meetsTarget(kind: ScenarioKind, result: { okRps: number; latency
 }
 
 const bearer = (user: BenchUser) => ({ authorization: `Bearer ${user.token}` });
+/**
+ * What reads send as clients do: browsers, phones' HTTP stacks (OkHttp, URLSession), fetch and curl
+ * --compressed all ask for gzip, and the server sends answers of 1 KB and more gzipped to them.
+ */
+const ACCEPT_COMPRESSED = { 'accept-encoding': 'gzip, deflate, br' };
+const reader = (user: BenchUser) => ({ ...bearer(user), ...ACCEPT_COMPRESSED });
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
 /** Round robin over a shuffled list: every user gets its turn, in no particular order. */
@@ -203,7 +209,7 @@ export function createScenarios(ctx: ScenarioContext): Scenario[] {
       description: 'GET /api/v1/products?status=inside&freezerId=F: what is inside one of the user’s freezers (first page, due date order)',
       next: () => {
         const { user, freezer } = nextPair();
-        return { method: 'GET', path: `/api/v1/products?status=inside&freezerId=${freezer.id}`, headers: bearer(user) };
+        return { method: 'GET', path: `/api/v1/products?status=inside&freezerId=${freezer.id}`, headers: reader(user) };
       },
     },
     {
@@ -212,7 +218,7 @@ export function createScenarios(ctx: ScenarioContext): Scenario[] {
       description: 'GET /api/v1/products?q=TERM: text search in the user’s products inside (name, description, type names)',
       next: () => {
         const user = nextUser();
-        return { method: 'GET', path: `/api/v1/products?q=${encodeURIComponent(pick(random, SEARCH_TERMS))}`, headers: bearer(user) };
+        return { method: 'GET', path: `/api/v1/products?q=${encodeURIComponent(pick(random, SEARCH_TERMS))}`, headers: reader(user) };
       },
     },
     {
@@ -226,20 +232,20 @@ export function createScenarios(ctx: ScenarioContext): Scenario[] {
       },
       next: () => {
         const user = nextUser();
-        return { method: 'GET', path: `/get_product/all/0/${user.token}` };
+        return { method: 'GET', path: `/get_product/all/0/${user.token}`, headers: ACCEPT_COMPRESSED };
       },
     },
     {
       name: 'trends-general',
       kind: 'trends',
       description: 'GET /api/v1/trends/general: product types by frequency over every user’s products',
-      next: () => ({ method: 'GET', path: '/api/v1/trends/general', headers: bearer(nextUser()) }),
+      next: () => ({ method: 'GET', path: '/api/v1/trends/general', headers: reader(nextUser()) }),
     },
     {
       name: 'trends-personal',
       kind: 'trends',
       description: 'GET /api/v1/trends/personal: the user’s types by latest take-out, then frequency',
-      next: () => ({ method: 'GET', path: '/api/v1/trends/personal', headers: bearer(nextUser()) }),
+      next: () => ({ method: 'GET', path: '/api/v1/trends/personal', headers: reader(nextUser()) }),
     },
     {
       name: 'add-product',

@@ -102,7 +102,7 @@ export function markdown(report: BenchReport): string {
     '',
     `- Machine: ${machineLine(report.machine)}.`,
     `- Dataset: ${n(c.users)} users, ${n(c.freezers)} freezers, ${n(c.products)} product rows (${n(c.inside)} inside, ${n(c.partialTakeOutRows)} partial take-out rows), ${n(c.auditRows)} audit rows; ${report.dataset.reused ? 'reused' : `generated in ${report.dataset.generationSeconds} s`}.`,
-    `- Run: ${o.duration} s measured per scenario after ${o.warmup} s of warm-up, ${o.connections} connections (autocannon in the parent process, the server in a child process), ${o.database === 'postgres' ? 'PostgreSQL on the same machine (a pool of 10 connections)' : 'SQLite on local disk'}.`,
+    `- Run: ${o.duration} s measured per scenario after ${o.warmup} s of warm-up, ${o.connections} connections (autocannon in the parent process, the server in a child process; reads ask for gzip, as browsers and phones do), ${o.database === 'postgres' ? 'PostgreSQL on the same machine (a pool of 10 connections)' : 'SQLite on local disk'}.`,
     ...((o.rounds ?? 1) > 1
       ? [`- Rounds: every scenario ran ${o.rounds} times, one round after the other (all the scenarios in each), each round on a fresh copy of the dataset and a fresh server. Each row is the scenario's median round (by its share of the ceiling; writes and login by req/s); the last column gives the range over the rounds and in how many the target was met.`]
       : []),
