@@ -1,8 +1,6 @@
-import { promisify } from 'node:util';
-import { gzip, gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CacheScope } from '../lib/cache.js';
-import { acceptsGzip, isGzip } from '../lib/content-coding.js';
+import { acceptsGzip, gzipAnswer, isGzip } from '../lib/content-coding.js';
 
 /** How long a cached answer lives at most (a write to the data it shows retires it at once). */
 const ANSWER_TTL_MS = 60_000;
@@ -10,17 +8,6 @@ const ANSWER_TTL_MS = 60_000;
 const MAX_KEPT_BYTES = 1_000_000;
 /** Smaller answers are sent as they are, even to a client that takes gzip: a few hundred bytes gain little. */
 const GZIP_MIN_BYTES = 1024;
-/**
- * zlib's level 5: on the seed API's 25 KB list, 81 µs for 2.8 KB (level 6: 116 µs for 2.7 KB; 9: 191 µs for
- * 2.5 KB). Paid once per answer kept, on the event loop up to GZIP_SYNC_MAX_BYTES: zlib's asynchronous
- * one-shot costs about three times the CPU (a stream and a thread-pool round trip per answer), which made
- * search, whose answers miss a tenth of the time, slower by a fifth. Larger answers go to the thread pool,
- * so a megabyte history does not hold the other requests up.
- */
-const GZIP_OPTIONS = { level: 5 };
-const GZIP_SYNC_MAX_BYTES = 128 * 1024;
-const gzipAsync = promisify(gzip);
-const gzipped = (json: Buffer): Buffer | Promise<Buffer> => (json.length <= GZIP_SYNC_MAX_BYTES ? gzipSync(json, GZIP_OPTIONS) : gzipAsync(json, GZIP_OPTIONS));
 
 export interface CachedAnswer {
   /** What the answer is (one per route), part of the key. */
@@ -41,8 +28,8 @@ export interface CachedAnswer {
  * answers on SQLite (another worker's commits retire them, see app.ts) and none on PostgreSQL.
  *
  * A client that takes gzip (Accept-Encoding; browsers, phones' HTTP stacks and curl --compressed all do)
- * gets answers of 1 KB and more gzipped: the seed API's list of all a user's products is a tenth of its
- * size, and writing it to the socket costs the server that much less. Each coding is kept under its own
+ * gets answers of 1 KB and more gzipped: the seed API's list of all a user's products goes as a tenth of
+ * its bytes (to a phone, a Raspberry Pi by the freezer). Each coding is kept under its own
  * key with the same generations, so a write retires both at once, and every answer says
  * `Vary: Accept-Encoding`.
  */
@@ -50,15 +37,15 @@ export async function sendCached(app: FastifyInstance, request: FastifyRequest, 
   const auth = request.auth;
   if (answer.scope === 'user' && !auth) throw new Error(`sendCached(${answer.namespace}): a per-user answer on an unauthenticated route`);
   const scope: CacheScope = answer.scope === 'user' && auth ? { kind: 'user', userId: auth.user.id } : { kind: 'everybody' };
-  const gzip = acceptsGzip(request.headers['accept-encoding']);
+  const takesGzip = acceptsGzip(request.headers['accept-encoding']);
   const { value, hit } = await app.services.cache.remember(
-    gzip ? `answer-gzip:${answer.namespace}` : `answer:${answer.namespace}`,
+    takesGzip ? `answer-gzip:${answer.namespace}` : `answer:${answer.namespace}`,
     scope,
     answer.key,
     ANSWER_TTL_MS,
     async () => {
       const json = Buffer.from(String(reply.serialize(await compute())));
-      return gzip && json.length >= GZIP_MIN_BYTES ? gzipped(json) : json;
+      return takesGzip && json.length >= GZIP_MIN_BYTES ? gzipAnswer(json) : json;
     },
     (bytes) => bytes.length <= MAX_KEPT_BYTES,
   );

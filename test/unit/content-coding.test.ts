@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { gzipSync } from 'node:zlib';
-import { acceptsGzip, isGzip } from '../../src/lib/content-coding.js';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { acceptsGzip, gzipAnswer, GZIP_SYNC_MAX_BYTES, isGzip } from '../../src/lib/content-coding.js';
 
 describe('acceptsGzip (Accept-Encoding)', () => {
   it.each([
@@ -55,5 +55,25 @@ describe('isGzip', () => {
     expect(isGzip(gzipSync('{"a":1}'))).toBe(true);
     for (const json of ['{}', '[]', '"x"', '0', '']) expect(isGzip(Buffer.from(json))).toBe(false);
     expect(isGzip(Buffer.from([0x1f]))).toBe(false);
+  });
+});
+
+describe('gzipAnswer', () => {
+  const json = (bytes: number) => Buffer.from(JSON.stringify(Array.from({ length: Math.ceil(bytes / 40) }, (_, i) => ({ id: i, name: `Soup ${i % 97}` }))));
+
+  it('gzips a small answer at once and a large one on the thread pool, both back to the same bytes', async () => {
+    const small = json(20_000);
+    const done = gzipAnswer(small);
+    expect(Buffer.isBuffer(done)).toBe(true);
+    expect(gunzipSync(done as Buffer).equals(small)).toBe(true);
+
+    const large = json(GZIP_SYNC_MAX_BYTES * 2);
+    expect(large.length).toBeGreaterThan(GZIP_SYNC_MAX_BYTES);
+    const pending = gzipAnswer(large);
+    expect(pending).toBeInstanceOf(Promise);
+    const bytes = await pending;
+    expect(isGzip(bytes)).toBe(true);
+    expect(gunzipSync(bytes).equals(large)).toBe(true);
+    expect(bytes.length).toBeLessThan(large.length / 4);
   });
 });
