@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gzipSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMemoryCache, createRedisCache, type Cache } from '../../src/lib/cache.js';
@@ -175,6 +176,21 @@ describe('in-process cache bounds', () => {
     expect((await cache.remember('t', alice, 'a', 60_000, bytes('x'))).hit).toBe(true);
     await cache.remember('t', alice, 'c', 60_000, bytes('c')); // a third one does not fit: drops b
     expect((await cache.remember('t', alice, 'b', 60_000, bytes('B'))).hit).toBe(false);
+  });
+
+  it('keeps a Buffer that is a view of a larger block as a copy of its own size (zlib output, pooled buffers)', async () => {
+    const cache = createMemoryCache();
+    const gzipped = gzipSync(Buffer.from('{"soup":1}'.repeat(300)));
+    expect(gzipped.buffer.byteLength).toBeGreaterThan(gzipped.length); // a slice of zlib's 16 KB chunk
+    const pooled = Buffer.from('a small answer');
+    expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.length); // a slice of Node's pool
+    for (const [key, value] of [['gzipped', gzipped], ['pooled', pooled]] as const) {
+      await cache.remember('t', alice, key, 60_000, async () => value);
+      const hit = await cache.remember('t', alice, key, 60_000, async () => Buffer.from('computed again'));
+      expect(hit.hit, key).toBe(true);
+      expect(hit.value.equals(value), key).toBe(true);
+      expect(hit.value.buffer.byteLength, key).toBe(value.length);
+    }
   });
 
   it('keeps nothing with maxEntries 0', async () => {
