@@ -276,10 +276,11 @@ async function soak(options: BenchOptions): Promise<void> {
     const workload = await createMixedWorkload(ctx, scenarios, seedSkip === undefined);
     const next = () => workload.next();
     const onResponse = workload.onResponse.bind(workload);
-    if (options.warmup > 0) await runLoad({ url: app.url, connections: options.connections, duration: options.warmup, next, onResponse });
+    const bodyOf = workload.bodyOf;
+    if (options.warmup > 0) await runLoad({ url: app.url, connections: options.connections, duration: options.warmup, next, onResponse, bodyOf });
     await settle(app.url);
     say(`maximum of the mixed workload: ${options.duration} s as fast as it goes`);
-    const max = await runLoad({ url: app.url, connections: options.connections, duration: options.duration, next, onResponse });
+    const max = await runLoad({ url: app.url, connections: options.connections, duration: options.duration, next, onResponse, bodyOf });
     await settle(app.url);
     const targetRps = Math.max(1, Math.floor(max.okRps / 2));
     say(`  ${max.okRps} req/s, p99 ${max.latency.p99} ms; soak at ${targetRps} req/s for ${options.soakMinutes} min`);
@@ -294,6 +295,7 @@ async function soak(options: BenchOptions): Promise<void> {
       duration: soakSeconds,
       overallRate: targetRps,
       next,
+      bodyOf,
       onResponse: (status, body, kind) => {
         const name = (kind ?? 'other').replace(/:.*$/, '');
         const codes = (perKind[name] ??= {});

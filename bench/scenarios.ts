@@ -321,6 +321,8 @@ export async function createMixedWorkload(ctx: ScenarioContext, scenarios: Scena
       }
       return { ...get(name).next(), kind: name };
     },
+    /** Only an added product's answer is read (its id goes to the take-out pool). */
+    bodyOf: (kind: string | undefined): boolean => kind?.startsWith('add-product:') === true,
     onResponse(status: number, body: string, kind: string | undefined): void {
       if (status !== 201 || !kind?.startsWith('add-product:')) return;
       const user = users.get(Number(kind.slice('add-product:'.length)));
