@@ -86,6 +86,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
       pipelinedRequests: { peek: () => { body: string } | undefined; addBody: (data: Buffer) => void };
       requestIterator: { context: { kind?: string } };
     };
+    if (typeof inner.pipelinedRequests?.addBody !== 'function') throw new Error('autocannon no longer has pipelinedRequests.addBody: see bench/lib/load.ts');
     const bodyOf = options.bodyOf;
     inner.pipelinedRequests.addBody = !onResponse
       ? () => {}
