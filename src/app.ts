@@ -303,9 +303,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       // The scope's own 404s and 405s: its hooks (CORS) run for them too, so a page can read them.
       api.setNotFoundHandler(notFound);
       registerAuth(api);
-      api.addHook('preValidation', async (request) => {
-        if (request.body === undefined && request.routeOptions.config?.optionalBody) request.body = {};
-      });
       for (const routes of [usersRoutes, sessionsRoutes, passwordResetsRoutes, tokensRoutes, typesRoutes, freezersRoutes, productsRoutes, trendsRoutes, adminRoutes, photosRoutes, photosUploadRoutes]) {
         await api.register(routes);
       }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TokenDto } from '../../src/features/tokens/tokens.service.js';
 import { client, expectProblem, request, signUp, startServer, tableNames, type TestServer, uniqueEmail } from '../helpers.js';
 
@@ -255,6 +255,34 @@ describe('lastUsedAt', () => {
     const at = Date.parse(lastUsedAt!);
     expect(at).toBeGreaterThanOrEqual(before - 1000);
     expect(at).toBeLessThanOrEqual(after + 1000);
+  });
+});
+
+describe('lastUsedAt, written at most once a minute', () => {
+  it('is not written again within a minute of the last use, and is once a minute has passed', async () => {
+    const account = await signUp(server.url, { email: uniqueEmail('once-a-minute') });
+    const created = await account.api.post('/api/v1/tokens', { name: 'throttled', scope: 'read' });
+    const secret = created.body.secret as string;
+    const { auth } = server.app.services;
+    const stored = async () => {
+      await auth.flush();
+      const row = await server.app.db.selectFrom('api_tokens').select('last_used_at').where('id', '=', created.body.token.id as number).executeTakeFirstOrThrow();
+      return row.last_used_at;
+    };
+    expect(await auth.authenticateToken(secret)).toMatchObject({ via: 'token' });
+    const first = await stored();
+    expect(first).not.toBeNull();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.parse(first!) + 30_000);
+      expect(await auth.authenticateToken(secret)).toMatchObject({ via: 'token' });
+      expect(await stored()).toBe(first);
+      vi.setSystemTime(Date.parse(first!) + 61_000);
+      expect(await auth.authenticateToken(secret)).toMatchObject({ via: 'token' });
+      expect(await stored()).toBe(new Date(Date.parse(first!) + 61_000).toISOString());
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -31,12 +31,20 @@ const CREDENTIAL_TTL_MS = 60_000;
 /** Checked credentials kept at most (the oldest go first). */
 const MAX_CREDENTIALS = 20_000;
 
-/** What a credential resolves to, as kept by the cache: the answer and what must still be checked on every use. */
+/**
+ * What a credential resolves to, as kept by the cache: the answer and what must still be checked on every
+ * use, its times as milliseconds (parsed once per lookup, not on every request).
+ */
 interface Resolved {
   auth: Authenticated;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
+  /** When it expires; null: never (a token made without expiry). */
+  expiresAtMs: number | null;
+  /** A token's last recorded use; null: none yet (and for sessions, which do not record uses). */
+  lastUsedMs: number | null;
 }
+
+/** A stored time as milliseconds; null stays null. */
+const millis = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
 
 type Lookup = () => Promise<Resolved | 'disabled' | undefined>;
 
@@ -122,8 +130,8 @@ export function createAuthService(db: Kysely<Database>, options: { sessionTtlDay
     if (found.user.disabled_at) return 'disabled';
     return {
       auth: { user: found.user, scope: found.token.scope, via: 'token', credentialId: found.token.id },
-      expiresAt: found.token.expires_at,
-      lastUsedAt: found.token.last_used_at,
+      expiresAtMs: millis(found.token.expires_at),
+      lastUsedMs: millis(found.token.last_used_at),
     };
   }
 
@@ -131,7 +139,7 @@ export function createAuthService(db: Kysely<Database>, options: { sessionTtlDay
     const found = await sessionsRepository.findWithUserByHash(db, hash);
     if (!found) return undefined;
     if (found.user.disabled_at) return 'disabled';
-    return { auth: { user: found.user, scope: 'write', via: 'session', credentialId: found.session.id }, expiresAt: found.session.expires_at, lastUsedAt: null };
+    return { auth: { user: found.user, scope: 'write', via: 'session', credentialId: found.session.id }, expiresAtMs: millis(found.session.expires_at), lastUsedMs: null };
   }
 
   const resolve = (namespace: string, hash: string, lookup: (hash: string) => Promise<Resolved | 'disabled' | undefined>) =>
@@ -146,11 +154,12 @@ export function createAuthService(db: Kysely<Database>, options: { sessionTtlDay
       const found = await resolve('token', sha256(secret), lookupToken);
       if (!found || found === 'disabled') return found;
       const now = Date.now();
-      if (found.expiresAt && Date.parse(found.expiresAt) <= now) return undefined;
-      if (!found.lastUsedAt || now - Date.parse(found.lastUsedAt) > TOUCH_INTERVAL_MS) {
+      // An expiry that does not parse (NaN) counts as passed.
+      if (found.expiresAtMs !== null && !(found.expiresAtMs > now)) return undefined;
+      if (found.lastUsedMs === null || now - found.lastUsedMs > TOUCH_INTERVAL_MS) {
         // Kept answers are the cache's own objects: the next use sees the new time and does not write again.
-        found.lastUsedAt = new Date(now).toISOString();
-        uses.record(found.auth.credentialId, found.lastUsedAt);
+        found.lastUsedMs = now;
+        uses.record(found.auth.credentialId, new Date(now).toISOString());
       }
       return found.auth;
     },
@@ -158,7 +167,7 @@ export function createAuthService(db: Kysely<Database>, options: { sessionTtlDay
     async authenticateSession(secret: string): Promise<Authenticated | 'disabled' | undefined> {
       const found = await resolve('session', sha256(secret), lookupSession);
       if (!found || found === 'disabled') return found;
-      if (!found.expiresAt || Date.parse(found.expiresAt) <= Date.now()) return undefined;
+      if (found.expiresAtMs === null || !(found.expiresAtMs > Date.now())) return undefined;
       return found.auth;
     },
 
