@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isSeedPath } from '../features/seed-api/seed-api.routes.js';
 
 /** A run of characters that looks like a secret (API tokens, 64-hex seed-API tokens, reset tokens). */
@@ -49,4 +49,23 @@ export function loggerOptions(level: string) {
       },
     },
   };
+}
+
+/**
+ * Fastify's own lines about each request: one at `info` when the answer has gone, with the request (method,
+ * redacted URL, client address), the status and the time taken, like a web server's access log. The line
+ * for its arrival is at `debug` (to follow requests still in flight, such as a large upload).
+ *
+ * Fastify's default writes both lines at `info`: twice the log volume, and at the default level they cost a
+ * cached answer about a quarter of its CPU time (serialized through the redaction, written one by one).
+ */
+export class RequestLogController extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    request.log.debug({ req: request }, 'incoming request');
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
 }

@@ -24,7 +24,8 @@ describe('serve --workers 2', { timeout: 600_000 }, () => {
   it('migrates once, shares the load, aggregates metrics, replaces a killed worker and stops gracefully', async () => {
     const port = await freePort();
     const metricsPort = await freePort();
-    server = spawnServer(['--workers', '2'], { DATA_DIR: dataDir, PORT: String(port), METRICS_TOKEN, METRICS_PORT: String(metricsPort) });
+    // At debug, a request's arrival is logged too: the upload below is seen reaching a worker while it still arrives.
+    server = spawnServer(['--workers', '2'], { DATA_DIR: dataDir, PORT: String(port), METRICS_TOKEN, METRICS_PORT: String(metricsPort), LOG_LEVEL: 'debug' });
     const s = server;
     const listening = () => s.logs.filter((l) => l.msg === 'worker listening').map((l) => l.workerPid as number);
     await s.waitForLog(() => listening().length >= 2, 'two workers listening');
@@ -37,7 +38,7 @@ describe('serve --workers 2', { timeout: 600_000 }, () => {
     // Requests on new connections are spread over both workers (each log line carries its process id).
     for (let i = 0; i < 20; i += 1) expect((await getOnNewConnection(`${s.url}/healthz`)).status).toBe(200);
     await s.waitForLog(() => s.logs.filter((l) => l.msg === 'request completed').length >= 20, 'the request logs');
-    const servedBy = new Set(s.logs.filter((l) => l.msg === 'incoming request' && l.req?.url === '/healthz').map((l) => l.pid as number));
+    const servedBy = new Set(s.logs.filter((l) => l.msg === 'request completed' && l.req?.url === '/healthz').map((l) => l.pid as number));
     expect([...servedBy].sort()).toEqual([...workers].sort());
 
     // Writes through both workers at once on the one SQLite file: none fails (a transaction takes the write
@@ -60,7 +61,7 @@ describe('serve --workers 2', { timeout: 600_000 }, () => {
     // One write reaches one worker only; the other worker's answer must not be a stale copy.
     expect((await writes.post('/api/v1/products', { name: 'one more', typeId: 2, freezerId: freezer.id, box: 1, quantity: 1 })).status).toBe(201);
     for (const answer of await personal()) expect(JSON.parse(answer.body).map((t: { typeId: number }) => t.typeId).sort()).toEqual([1, 2]);
-    expect(new Set(s.logs.filter((l) => l.msg === 'incoming request' && l.req?.url === '/api/v1/trends/personal').map((l) => l.pid as number)).size).toBe(2);
+    expect(new Set(s.logs.filter((l) => l.msg === 'request completed' && l.req?.url === '/api/v1/trends/personal').map((l) => l.pid as number)).size).toBe(2);
     // The workers keep those answers: six more, one after the other, from both workers, are all hits (the
     // metrics sum every worker's count)...
     const hits = async () =>
@@ -73,7 +74,7 @@ describe('serve --workers 2', { timeout: 600_000 }, () => {
         types.push(JSON.parse(answer.body).map((t: { typeId: number }) => t.typeId).sort());
       }
       await s.waitForLog(() => s.logs.slice(logged).filter((l) => l.msg === 'request completed').length >= 6, 'the request logs');
-      const servedBy = new Set(s.logs.slice(logged).filter((l) => l.msg === 'incoming request').map((l) => l.pid as number));
+      const servedBy = new Set(s.logs.slice(logged).filter((l) => l.msg === 'request completed').map((l) => l.pid as number));
       return { types, servedBy: servedBy.size };
     };
     const hitsBefore = await hits();

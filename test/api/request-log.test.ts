@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request, signUp, startServer, type TestServer } from '../helpers.js';
+
+interface LogLine {
+  level: number;
+  msg: string;
+  reqId?: string;
+  req?: { method: string; url: string; remoteAddress: string };
+  res?: { statusCode: number };
+  responseTime?: number;
+}
+
+/** The lines about one request (by the id its answer carries in X-Request-Id). */
+function linesOf(server: TestServer, requestId: string | null): LogLine[] {
+  expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+  return server.logs.map((line) => JSON.parse(line) as LogLine).filter((line) => line.reqId === requestId);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The lines of a request, once its "request completed" line is written (just after the answer leaves). */
+async function completedLinesOf(server: TestServer, requestId: string | null): Promise<LogLine[]> {
+  for (let waited = 0; waited < 5000; waited += 20) {
+    const lines = linesOf(server, requestId);
+    if (lines.some((line) => line.msg === 'request completed')) return lines;
+    await sleep(20);
+  }
+  throw new Error(`no "request completed" line for ${requestId}`);
+}
+
+describe('request log lines at the default level (info)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => server.close());
+
+  it('writes one line per request, once answered: method, URL, client address, status and time', async () => {
+    const account = await signUp(server.url);
+    const answer = await request(server.url, 'GET', '/api/v1/freezers?limit=5', { headers: { authorization: `Bearer ${account.token}` } });
+    expect(answer.status).toBe(200);
+    const lines = await completedLinesOf(server, answer.headers.get('x-request-id'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      msg: 'request completed',
+      req: { method: 'GET', url: '/api/v1/freezers?limit=5', remoteAddress: '127.0.0.1' },
+      res: { statusCode: 200 },
+    });
+    expect(lines[0]!.responseTime).toBeGreaterThan(0);
+  });
+
+  it('says the status of a refused request, and redacts a token in its URL', async () => {
+    const token = 'a'.repeat(64);
+    // The seed API refuses an unknown token with its own 400.
+    const answer = await request(server.url, 'GET', `/get_product/all/0/${token}`);
+    expect(answer.status).toBe(400);
+    const lines = await completedLinesOf(server, answer.headers.get('x-request-id'));
+    // The error handler's line says why (the problem type), then the request's own line.
+    expect(lines.map((line) => line.msg)).toEqual(['request refused', 'request completed']);
+    expect(lines[1]).toMatchObject({ level: 30, req: { method: 'GET', url: '/get_product/all/0/[redacted]' }, res: { statusCode: 400 } });
+    expect(JSON.stringify(server.logs)).not.toContain(token);
+  });
+
+  it('writes no line for a request arriving', async () => {
+    const answer = await request(server.url, 'GET', '/healthz');
+    expect(answer.status).toBe(200);
+    expect((await completedLinesOf(server, answer.headers.get('x-request-id'))).map((line) => line.msg)).toEqual(['request completed']);
+    expect(server.logs.some((line) => line.includes('"incoming request"'))).toBe(false);
+  });
+});
+
+describe('request log lines at LOG_LEVEL=debug', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ LOG_LEVEL: 'debug' });
+  });
+  afterAll(async () => server.close());
+
+  it('also writes a line when the request arrives, before the one when it is answered', async () => {
+    const answer = await request(server.url, 'GET', '/healthz');
+    expect(answer.status).toBe(200);
+    const lines = await completedLinesOf(server, answer.headers.get('x-request-id'));
+    expect(lines.map((line) => [line.level, line.msg])).toEqual([
+      [20, 'incoming request'],
+      [30, 'request completed'],
+    ]);
+    expect(lines[0]).toMatchObject({ req: { method: 'GET', url: '/healthz' } });
+  });
+});
