@@ -56,8 +56,9 @@ export function loggerOptions(level: string) {
  * redacted URL, client address), the status and the time taken, like a web server's access log. The line
  * for its arrival is at `debug` (to follow requests still in flight, such as a large upload).
  *
- * Fastify's default writes both lines at `info`: twice the log volume, and at the default level they cost a
- * cached answer about a quarter of its CPU time (serialized through the redaction, written one by one).
+ * Fastify's default writes both lines at `info`: twice the log volume, and each line costs a cached answer
+ * about as much CPU as our own code on its path does (pino's JSON through the redaction; bench/README.md,
+ * session 13).
  */
 export class RequestLogController extends LogController {
   override incomingRequest(request: FastifyRequest): void {

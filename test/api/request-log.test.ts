@@ -1,10 +1,17 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
 import { request, signUp, startServer, type TestServer } from '../helpers.js';
 
 interface LogLine {
   level: number;
   msg: string;
   reqId?: string;
+  err?: { message: string };
   req?: { method: string; url: string; remoteAddress: string };
   res?: { statusCode: number };
   responseTime?: number;
@@ -86,5 +93,38 @@ describe('request log lines at LOG_LEVEL=debug', () => {
       [30, 'request completed'],
     ]);
     expect(lines[0]).toMatchObject({ req: { method: 'GET', url: '/healthz' } });
+  });
+});
+
+describe('the request line of a request that failed after its answer', () => {
+  it('is written at error level, with the request, the status and the error', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-request-log-'));
+    const lines: LogLine[] = [];
+    const loggerStream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString('utf8')) as LogLine);
+        done();
+      },
+    });
+    const app = await buildApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0' }), { loggerStream });
+    try {
+      // A route of this test only: its onResponse hook fails once the answer has gone, which is how Fastify
+      // hands a request's line an error.
+      app.get('/test-only/failing-after-answer', { onResponse: async () => Promise.reject(new Error('the onResponse hook failed')) }, async () => ({ ok: true }));
+      const answer = await app.inject({ method: 'GET', url: '/test-only/failing-after-answer' });
+      expect(answer.statusCode).toBe(200);
+      const line = lines.find((l) => l.msg === 'request errored');
+      expect(line).toMatchObject({
+        level: 50,
+        req: { method: 'GET', url: '/test-only/failing-after-answer' },
+        res: { statusCode: 200 },
+        err: { message: 'the onResponse hook failed' },
+      });
+      expect(line!.responseTime).toBeGreaterThan(0);
+      expect(lines.some((l) => l.msg === 'request completed')).toBe(false);
+    } finally {
+      await app.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
