@@ -10,7 +10,7 @@ import path from 'node:path';
 import { DATABASE_FILE, readTokens, type Manifest } from './dataset.js';
 import { explain } from './explain.js';
 import { inProcess } from './in-process.js';
-import { parseArgs, USAGE, type BenchOptions } from './lib/args.js';
+import { parseArgs, USAGE, type BenchOptions, type LogLevel } from './lib/args.js';
 import { runLoad, type LoadResult, type RequestSpec } from './lib/load.js';
 import { gitInfo, machineInfo } from './lib/machine.js';
 import type { MemorySample } from './lib/child.js';
@@ -69,10 +69,10 @@ async function postgresRun(options: BenchOptions, data: { dir: string; manifest:
 }
 
 /** The application on runDir's database; profileDir: write a CPU profile there. */
-async function startApp(runDir: string, maxSeconds: number, memoryIntervalMs: number, profileDir?: string, databaseUrl?: string): Promise<Child> {
+async function startApp(runDir: string, maxSeconds: number, memoryIntervalMs: number, logLevel: LogLevel, profileDir?: string, databaseUrl?: string): Promise<Child> {
   return startChild('server-child.js', {
     name: 'application',
-    env: { BENCH_DATA_DIR: runDir, BENCH_MEMORY_INTERVAL_MS: String(memoryIntervalMs), ...(databaseUrl ? { BENCH_DATABASE_URL: databaseUrl } : {}) },
+    env: { BENCH_DATA_DIR: runDir, BENCH_MEMORY_INTERVAL_MS: String(memoryIntervalMs), BENCH_LOG_LEVEL: logLevel, ...(databaseUrl ? { BENCH_DATABASE_URL: databaseUrl } : {}) },
     logFile: path.join(runDir, 'server.log'),
     maxSeconds,
     ...(profileDir ? { execArgv: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {}),
@@ -199,7 +199,7 @@ async function benchmark(options: BenchOptions): Promise<void> {
       if (options.rounds > 1) say(`round ${number} of ${options.rounds}`);
       // Beside the first round's copy, which later rounds leave in place: one folder per round.
       const profileDir = options.profile ? path.join(runDir, 'profiles', options.rounds > 1 ? `round-${number}` : '') : undefined;
-      const app = await startApp(roundDir, maxSeconds, 2000, profileDir, databaseUrl);
+      const app = await startApp(roundDir, maxSeconds, 2000, options.logLevel, profileDir, databaseUrl);
       ctx.url = app.url;
       say(`application: pid ${app.pid} on ${app.url}, database ${databaseUrl ? redactDatabaseUrl(databaseUrl) : ctx.databaseFile}`);
       const reports: ScenarioReport[] = [];
@@ -235,7 +235,7 @@ async function benchmark(options: BenchOptions): Promise<void> {
     takenAt,
     machine,
     git,
-    options: { users: options.users, products: options.products, duration: options.duration, warmup: options.warmup, connections: options.connections, only: options.only, database: options.database, rounds: options.rounds },
+    options: { users: options.users, products: options.products, duration: options.duration, warmup: options.warmup, connections: options.connections, only: options.only, database: options.database, rounds: options.rounds, logLevel: options.logLevel },
     dataset: { counts: data.manifest.counts, generationSeconds: data.manifest.seconds, reused: data.reused },
     ceiling: {
       before,
@@ -266,7 +266,7 @@ async function soak(options: BenchOptions): Promise<void> {
   const ctx: ScenarioContext = { url: '', tokens, databaseFile: path.join(runDir, DATABASE_FILE), ...(databaseUrl ? { databaseUrl } : {}), random: rng(options.seed + 2) };
   const soakSeconds = Math.round(options.soakMinutes * 60);
   const maxSeconds = 600 + 2 * (options.warmup + options.duration + soakSeconds);
-  const app = await startApp(runDir, maxSeconds, 5000, options.profile ? path.join(runDir, 'profiles') : undefined, databaseUrl);
+  const app = await startApp(runDir, maxSeconds, 5000, options.logLevel, options.profile ? path.join(runDir, 'profiles') : undefined, databaseUrl);
   ctx.url = app.url;
   say(`application: pid ${app.pid} on ${app.url}`);
   try {
@@ -338,7 +338,7 @@ async function soak(options: BenchOptions): Promise<void> {
       takenAt,
       machine,
       git,
-      options: { users: options.users, products: options.products, connections: options.connections, minutes: options.soakMinutes },
+      options: { users: options.users, products: options.products, connections: options.connections, minutes: options.soakMinutes, logLevel: options.logLevel },
       dataset: { counts: data.manifest.counts, generationSeconds: data.manifest.seconds, reused: data.reused },
       mix: workload.mix,
       max,

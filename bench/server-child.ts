@@ -14,7 +14,8 @@ stopAfter(Number(process.env.BENCH_MAX_SECONDS ?? 3600));
 
 // BENCH_DATABASE_URL: the run's PostgreSQL copy (--database postgres); unset: the SQLite file in BENCH_DATA_DIR.
 const database = process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {};
-const config = loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: '0', ...database });
+// BENCH_LOG_LEVEL: --log-level (default warn: no line per request).
+const config = loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', HOST: '127.0.0.1', PORT: '0', ...database });
 const app = await buildApp(config);
 await app.listen({ port: 0, host: '127.0.0.1' });
 const address = app.server.address();

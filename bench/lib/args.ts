@@ -32,8 +32,13 @@ export interface BenchOptions {
   database: 'sqlite' | 'postgres';
   /** PostgreSQL server (a maintenance database URL) where the bench makes its databases. */
   postgresUrl: string;
+  /** The application's LOG_LEVEL (default warn: no line per request; the server's own default is info). */
+  logLevel: LogLevel;
   help: boolean;
 }
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const USAGE = `npm run bench [-- options]
 
@@ -61,6 +66,8 @@ export const USAGE = `npm run bench [-- options]
                          a PostgreSQL database once, and each run works on a copy of it
   --postgres-url URL     the PostgreSQL server for --database postgres
                          (default postgres://postgres@127.0.0.1:5432/postgres)
+  --log-level L          the application's LOG_LEVEL (default warn; info, the server's own default, adds
+                         one log line per request)
 `;
 
 function num(name: string, raw: string | undefined, min: number, max: number): number {
@@ -92,6 +99,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     inProcess: false,
     database: 'sqlite',
     postgresUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
+    logLevel: 'warn',
     help: false,
   };
   let users: number | undefined;
@@ -170,6 +178,12 @@ export function parseArgs(argv: string[]): BenchOptions {
         const url = value() ?? '';
         if (!/^postgres(ql)?:\/\//.test(url)) throw new Error('--postgres-url must be a postgres:// URL');
         options.postgresUrl = url;
+        break;
+      }
+      case '--log-level': {
+        const level = value();
+        if (!LOG_LEVELS.includes(level as LogLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${level ?? ''}"`);
+        options.logLevel = level as LogLevel;
         break;
       }
       case '-h':

@@ -46,7 +46,7 @@ export interface BenchReport {
   takenAt: string;
   machine: MachineInfo;
   git: { commit: string; dirty: boolean };
-  options: { users: number; products: number; duration: number; warmup: number; connections: number; only: string[]; database?: 'sqlite' | 'postgres'; rounds?: number };
+  options: { users: number; products: number; duration: number; warmup: number; connections: number; only: string[]; database?: 'sqlite' | 'postgres'; rounds?: number; logLevel?: string };
   dataset: { counts: Manifest['counts']; generationSeconds: number; reused: boolean };
   ceiling: { before: LoadResult; after: LoadResult; rps: number; cpuMsPerRequest?: number };
   scenarios: ScenarioReport[];
@@ -102,7 +102,7 @@ export function markdown(report: BenchReport): string {
     '',
     `- Machine: ${machineLine(report.machine)}.`,
     `- Dataset: ${n(c.users)} users, ${n(c.freezers)} freezers, ${n(c.products)} product rows (${n(c.inside)} inside, ${n(c.partialTakeOutRows)} partial take-out rows), ${n(c.auditRows)} audit rows; ${report.dataset.reused ? 'reused' : `generated in ${report.dataset.generationSeconds} s`}.`,
-    `- Run: ${o.duration} s measured per scenario after ${o.warmup} s of warm-up, ${o.connections} connections (autocannon in the parent process, the server in a child process; reads ask for gzip, as browsers and phones do), ${o.database === 'postgres' ? 'PostgreSQL on the same machine (a pool of 10 connections)' : 'SQLite on local disk'}.`,
+    `- Run: ${o.duration} s measured per scenario after ${o.warmup} s of warm-up, ${o.connections} connections (autocannon in the parent process, the server in a child process; reads ask for gzip, as browsers and phones do), ${o.database === 'postgres' ? 'PostgreSQL on the same machine (a pool of 10 connections)' : 'SQLite on local disk'}, the server logging at \`${o.logLevel ?? 'warn'}\`.`,
     ...((o.rounds ?? 1) > 1
       ? [`- Rounds: every scenario ran ${o.rounds} times, one round after the other (all the scenarios in each), each round on a fresh copy of the dataset and a fresh server. Each row is the scenario's median round (by its share of the ceiling; writes and login by req/s); the last column gives the range over the rounds and in how many the target was met.`]
       : []),
@@ -120,7 +120,7 @@ export interface SoakReport {
   takenAt: string;
   machine: MachineInfo;
   git: { commit: string; dirty: boolean };
-  options: { users: number; products: number; connections: number; minutes: number };
+  options: { users: number; products: number; connections: number; minutes: number; logLevel?: string };
   dataset: { counts: Manifest['counts']; generationSeconds: number; reused: boolean };
   mix: Record<string, number>;
   max: LoadResult;
@@ -160,7 +160,7 @@ export function soakMarkdown(report: SoakReport): string {
     '',
     `- Machine: ${machineLine(report.machine)}.`,
     `- Dataset: ${n(c.users)} users, ${n(c.products)} product rows (${n(c.inside)} inside).`,
-    `- Workload: ${mix}; ${report.options.connections} connections.`,
+    `- Workload: ${mix}; ${report.options.connections} connections; the server logging at \`${report.options.logLevel ?? 'warn'}\`.`,
     `- Maximum of that mix: ${n(report.max.okRps)} req/s (p99 ${ms(report.max.latency.p99)} ms); soak at half: ${n(report.targetRps)} req/s for ${report.options.minutes} min.`,
     '',
     '| | value |',
