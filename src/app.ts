@@ -34,7 +34,7 @@ import { registerCors, type CorsPolicy } from './plugins/cors.js';
 import { languageFromHeader } from './i18n/messages.js';
 import { PROBLEM_CONTENT_TYPE, clientErrorHandler, problem, registerErrorHandling, sendProblem } from './plugins/errors.js';
 import { registerJsonBody } from './plugins/json-body.js';
-import { loggerOptions, RequestLogController } from './plugins/logging.js';
+import { loggerOptions, RequestLogController, requestLogger } from './plugins/logging.js';
 import { createMetrics, registerMetrics } from './plugins/metrics.js';
 import { registerResponseHeaders } from './plugins/security-headers.js';
 import { registerValidators } from './plugins/validation.js';
@@ -121,6 +121,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ...(tls as object),
     logger: options.loggerStream ? { ...loggerOptions(config.logLevel), stream: options.loggerStream } : loggerOptions(config.logLevel),
     logController: new RequestLogController(),
+    childLoggerFactory: requestLogger,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: config.bodyLimit,

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { request, signUp, startServer, type TestServer } from '../helpers.js';
@@ -96,17 +97,30 @@ describe('request log lines at LOG_LEVEL=debug', () => {
   });
 });
 
+/** The application on a fresh SQLite file, its log lines parsed as they come, not listening (inject). */
+async function appWithLines(logLevel: string): Promise<{ app: FastifyInstance; lines: Array<LogLine & Record<string, unknown>>; close(): Promise<void> }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-request-log-'));
+  const lines: Array<LogLine & Record<string, unknown>> = [];
+  const loggerStream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString('utf8')) as LogLine & Record<string, unknown>);
+      done();
+    },
+  });
+  const app = await buildApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: logLevel, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0' }), { loggerStream });
+  return {
+    app,
+    lines,
+    async close() {
+      await app.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 describe('the request line of a request that failed after its answer', () => {
   it('is written at error level, with the request, the status and the error', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fm-request-log-'));
-    const lines: LogLine[] = [];
-    const loggerStream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(JSON.parse(chunk.toString('utf8')) as LogLine);
-        done();
-      },
-    });
-    const app = await buildApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_DAY: '0' }), { loggerStream });
+    const { app, lines, close } = await appWithLines('info');
     try {
       // A route of this test only: its onResponse hook fails once the answer has gone, which is how Fastify
       // hands a request's line an error.
@@ -123,8 +137,76 @@ describe('the request line of a request that failed after its answer', () => {
       expect(line!.responseTime).toBeGreaterThan(0);
       expect(lines.some((l) => l.msg === 'request completed')).toBe(false);
     } finally {
-      await app.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      await close();
+    }
+  });
+});
+
+describe('a request’s logger', () => {
+  it('makes no pino child for a request that writes no line (warn), and one for a request that does', async () => {
+    const { app, lines, close } = await appWithLines('warn');
+    try {
+      app.get('/test-only/warns', async (request) => {
+        request.log.info('not written at warn');
+        request.log.warn({ detail: 1 }, 'written at warn');
+        return { ok: true };
+      });
+      await app.ready();
+      const child = vi.spyOn(app.log, 'child');
+      expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+      expect(child).not.toHaveBeenCalled();
+      const answer = await app.inject({ method: 'GET', url: '/test-only/warns' });
+      expect(child).toHaveBeenCalledTimes(1);
+      // The line is the child's: the request id bound, the level and the fields of the call.
+      expect(lines.filter((l) => l.reqId === answer.headers['x-request-id'])).toMatchObject([{ level: 40, msg: 'written at warn', detail: 1 }]);
+      expect(lines.some((l) => l.msg === 'not written at warn')).toBe(false);
+    } finally {
+      await close();
+    }
+  });
+
+  it('takes a level of its own, leaving other requests at the server’s', async () => {
+    const { app, lines, close } = await appWithLines('info');
+    try {
+      app.get('/test-only/debugging', async (request) => {
+        request.log.debug('before');
+        request.log.level = 'debug';
+        request.log.debug('after');
+        request.log.child({ step: 'inner' }).debug('from a child');
+        return { level: request.log.level };
+      });
+      app.get('/test-only/quiet', async (request) => {
+        request.log.debug('never written at info');
+        return { level: request.log.level };
+      });
+      const answer = await app.inject({ method: 'GET', url: '/test-only/debugging' });
+      expect(answer.json()).toEqual({ level: 'debug' });
+      expect((await app.inject({ method: 'GET', url: '/test-only/quiet' })).json()).toEqual({ level: 'info' });
+      const debugLines = lines.filter((l) => l.level === 20).map((l) => ({ msg: l.msg, reqId: l.reqId, step: l.step }));
+      expect(debugLines).toEqual([
+        { msg: 'after', reqId: answer.headers['x-request-id'], step: undefined },
+        { msg: 'from a child', reqId: answer.headers['x-request-id'], step: 'inner' },
+      ]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('is pino’s child at once on a route with a log level of its own', async () => {
+    const { app, lines, close } = await appWithLines('info');
+    try {
+      app.get('/test-only/route-level', { logLevel: 'debug' }, async (request) => {
+        request.log.debug('written: the route logs at debug');
+        return { ok: true };
+      });
+      const answer = await app.inject({ method: 'GET', url: '/test-only/route-level' });
+      expect(lines.filter((l) => l.reqId === answer.headers['x-request-id']).map((l) => [l.level, l.msg])).toEqual([
+        [20, 'incoming request'],
+        [20, 'written: the route logs at debug'],
+        [30, 'request completed'],
+      ]);
+    } finally {
+      await close();
     }
   });
 });
