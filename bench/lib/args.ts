@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { LOG_LEVELS, type LogLevel } from '../../src/config.js';
 import { BENCH_DIR } from './paths.js';
 
 export interface BenchOptions {
@@ -36,9 +37,6 @@ export interface BenchOptions {
   logLevel: LogLevel;
   help: boolean;
 }
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const USAGE = `npm run bench [-- options]
 
