@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { gzipSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -157,8 +159,8 @@ describe('in-process cache bounds', () => {
   });
 
   it('keeps answers weighing at most maxBytes together, dropping the least recently used', async () => {
-    const cache = createMemoryCache({ maxBytes: 2_500 });
-    const text = (name: string) => async () => name.repeat(1_000); // about 1,100 bytes each
+    const cache = createMemoryCache({ maxBytes: 3_500 });
+    const text = (name: string) => async () => name.repeat(1_000); // about 1,600 bytes each, with the entry
     await cache.remember('t', alice, 'a', 60_000, text('a'));
     await cache.remember('t', alice, 'b', 60_000, text('b'));
     await cache.remember('t', alice, 'a', 60_000, text('x')); // hit: a is now the most recent
@@ -169,13 +171,36 @@ describe('in-process cache bounds', () => {
   });
 
   it('weighs a Buffer by its length', async () => {
-    const cache = createMemoryCache({ maxBytes: 2_500 });
+    const cache = createMemoryCache({ maxBytes: 3_500 });
     const bytes = (name: string) => async () => Buffer.from(name.repeat(1_000));
     await cache.remember('t', alice, 'a', 60_000, bytes('a'));
     await cache.remember('t', alice, 'b', 60_000, bytes('b'));
     expect((await cache.remember('t', alice, 'a', 60_000, bytes('x'))).hit).toBe(true);
     await cache.remember('t', alice, 'c', 60_000, bytes('c')); // a third one does not fit: drops b
     expect((await cache.remember('t', alice, 'b', 60_000, bytes('B'))).hit).toBe(false);
+  });
+
+  it('weighs its entries about as much as they take in memory (V8 heap and Buffers)', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const cache = createMemoryCache({ maxBytes: 1e9 });
+    gc();
+    gc();
+    const before = process.memoryUsage();
+    // Answers as sendCached keeps them: JSON bytes of 200 B to 1 KB, under keys made of a list query.
+    for (let i = 0; i < 20_000; i += 1) {
+      const key = `en|2026-11-24|${JSON.stringify({ status: 'inside', limit: 50, offset: 0, q: `soup ${i}` })}`;
+      const answer = Buffer.from(JSON.stringify({ items: [], total: i, text: 'x'.repeat(200 + (i % 800)) }));
+      await cache.remember('answer:products', { kind: 'user', userId: 1 + (i % 1_000) }, key, 60_000, async () => answer);
+    }
+    gc();
+    gc();
+    const after = process.memoryUsage();
+    const taken = after.heapUsed - before.heapUsed + (after.external - before.external);
+    const weighed = cache.stats().bytes as number;
+    expect(cache.stats().misses).toBe(20_000);
+    expect(weighed / taken).toBeGreaterThan(0.8);
+    expect(weighed / taken).toBeLessThan(1.25);
   });
 
   it('keeps a Buffer that is a view of a larger block as a copy of its own size (zlib output, pooled buffers)', async () => {
