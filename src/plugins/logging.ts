@@ -101,6 +101,11 @@ class RequestLogger implements FastifyBaseLogger {
     return this.#child ? (this.#child as ParentLogger).isLevelEnabled(level) : this.parent.isLevelEnabled(level);
   }
 
+  /** Writes a line at this level when that level is written, making the child first. */
+  private line(level: Exclude<LogLevel, 'silent'>, args: Args): void {
+    if (this.writes(level)) this.real[level](...args);
+  }
+
   get level(): string {
     return this.#child ? this.#child.level : this.parent.level;
   }
@@ -110,27 +115,27 @@ class RequestLogger implements FastifyBaseLogger {
   }
 
   fatal(...args: Args): void {
-    if (this.writes('fatal')) this.real.fatal(...args);
+    this.line('fatal', args);
   }
 
   error(...args: Args): void {
-    if (this.writes('error')) this.real.error(...args);
+    this.line('error', args);
   }
 
   warn(...args: Args): void {
-    if (this.writes('warn')) this.real.warn(...args);
+    this.line('warn', args);
   }
 
   info(...args: Args): void {
-    if (this.writes('info')) this.real.info(...args);
+    this.line('info', args);
   }
 
   debug(...args: Args): void {
-    if (this.writes('debug')) this.real.debug(...args);
+    this.line('debug', args);
   }
 
   trace(...args: Args): void {
-    if (this.writes('trace')) this.real.trace(...args);
+    this.line('trace', args);
   }
 
   silent(): void {}
