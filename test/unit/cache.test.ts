@@ -1,16 +1,16 @@
-import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMemoryCache, createRedisCache, type Cache } from '../../src/lib/cache.js';
 import { connectRedis } from '../../src/lib/redis.js';
+import { root } from '../ops/process-helpers.js';
 import { eventually } from '../photos/photo-helpers.js';
 import { dropPrefix, keysUnder, TEST_REDIS_URL, uniqueRedisPrefix } from '../redis-helpers.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const silent = { warn: () => undefined };
 const clients: Redis[] = [];
 const prefixes: string[] = [];
@@ -184,12 +184,8 @@ describe('in-process cache bounds', () => {
 
   it('weighs its entries about as much as they take in memory (V8 heap and Buffers)', async () => {
     // Measured in a process of its own: in this one, other test files' leftovers may be freed meanwhile.
-    const child = spawn(path.join(root, 'node_modules/.bin/vite-node'), [path.join(root, 'test/unit/cache-weight.child.ts'), '20000'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    const code = await new Promise((resolve) => child.once('exit', resolve));
-    expect(code).toBe(0);
-    const { weighed, taken, misses } = JSON.parse(out.trim().split('\n').at(-1) as string) as { weighed: number; taken: number; misses: number };
+    const { stdout } = await promisify(execFile)(path.join(root, 'node_modules/.bin/vite-node'), [path.join(root, 'test/unit/cache-weight.child.ts'), '20000'], { cwd: root });
+    const { weighed, taken, misses } = JSON.parse(stdout.trim().split('\n').at(-1) as string) as { weighed: number; taken: number; misses: number };
     expect(misses).toBe(20_000);
     expect(weighed / taken).toBeGreaterThan(0.8);
     expect(weighed / taken).toBeLessThan(1.25);
